@@ -1,0 +1,65 @@
+"""The ``zen-nb`` command. Each subcommand imports what it needs only when it runs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+
+
+def _rate_limit(text: str) -> tuple[int, float]:
+    """``N`` or ``N/SECONDS``: at most N requests per token per window."""
+    count, _, window = text.partition("/")
+    try:
+        parsed = (int(count), float(window or 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not N or N/SECONDS, e.g. 1000/1") from None
+    if parsed[0] < 1 or parsed[1] <= 0:
+        raise argparse.ArgumentTypeError("a rate limit needs N >= 1 and SECONDS > 0")
+    return parsed
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zen-nb", description="The Zen Mesh recipe kit for Jupyter.")
+    parser.add_argument("--version", action="version", version=f"zen-nb {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="run the local Zen Mesh sandbox API in the foreground",
+        description="Serve the Zen Mesh API on loopback, with a persistent SQLite database, until Ctrl-C.",
+    )
+    sandbox.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
+    sandbox.add_argument("--port", type=int, default=8765, help="port to listen on (default: 8765; 0 picks a free one)")
+    sandbox.add_argument(
+        "--db",
+        default=None,
+        help="SQLite database file (default: sandbox.sqlite3 in your data directory; ':memory:' for a throwaway one)",
+    )
+    sandbox.add_argument(
+        "--admin-token", default=None, help="token for the /_sandbox/ admin paths (default: a new random one)"
+    )
+    sandbox.add_argument(
+        "--rate-limit",
+        type=_rate_limit,
+        default=None,
+        metavar="N[/SECONDS]",
+        help="requests allowed per token per window (default: 1000/1)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``zen-nb`` console script."""
+    args = build_parser().parse_args(argv)
+    if args.command == "sandbox":
+        from .sandbox.command import run_sandbox
+
+        return run_sandbox(args)
+    return 2  # pragma: no cover - argparse refuses unknown commands
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

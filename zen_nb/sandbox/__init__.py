@@ -1,0 +1,96 @@
+"""The local Zen Mesh sandbox: the API of ``zen-api.md`` on loopback, with SQLite storage.
+
+Start one in the background from Python::
+
+    from zen_nb import sandbox
+    with sandbox.start() as box:          # a free port, a throwaway database
+        os.environ.update(box.env())      # the five ZEN_* variables of a recipe
+
+or in the foreground with ``zen-nb sandbox``. The server itself (FastAPI, uvicorn) is imported
+only when one starts, so importing this package stays light.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+
+from .seed import DEMO_ADAPTER_ID, DEMO_PLANE_ID, DEMO_TENANT_ID, DEMO_TOKEN
+
+__all__ = ["DEMO_ADAPTER_ID", "DEMO_PLANE_ID", "DEMO_TENANT_ID", "DEMO_TOKEN", "Sandbox", "default_db_path", "start"]
+
+
+def default_db_path() -> Path:
+    """Where ``zen-nb sandbox`` keeps its database unless told otherwise: the user's data directory."""
+    from platformdirs import user_data_path
+
+    return user_data_path("zen-nb", appauthor=False) / "sandbox.sqlite3"
+
+
+class Sandbox:
+    """A running sandbox: where it listens, the demo tenant's credentials, and :meth:`stop`."""
+
+    def __init__(self, server: object, host: str, port: int, admin_token: str) -> None:
+        self._server = server
+        self.host = host
+        self.port = port
+        self.admin_token = admin_token
+        self.tenant_id = DEMO_TENANT_ID
+        self.token = DEMO_TOKEN
+        self.plane_id = DEMO_PLANE_ID
+        self.adapter_id = DEMO_ADAPTER_ID
+
+    @property
+    def base_url(self) -> str:
+        """The API root, e.g. ``http://127.0.0.1:8765`` (what ``ZEN_API_BASE`` is set to)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        """The five ``ZEN_*`` variables that point a recipe at this sandbox's demo tenant."""
+        return {
+            "ZEN_API_BASE": self.base_url,
+            "ZEN_API_TOKEN": self.token,
+            "ZEN_TENANT_ID": self.tenant_id,
+            "ZEN_PLANE_ID": self.plane_id,
+            "ZEN_ADAPTER_ID": self.adapter_id,
+        }
+
+    def stop(self) -> None:
+        """Stop serving and close the database. Safe to call twice."""
+        if self._server is not None:
+            self._server.stop()  # type: ignore[attr-defined]
+            self._server = None
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self._server is not None else "stopped"
+        return f"<Sandbox {state} at {self.base_url}, tenant {self.tenant_id}>"
+
+
+def start(
+    port: int = 0,
+    db: str | Path = ":memory:",
+    *,
+    host: str = "127.0.0.1",
+    admin_token: str | None = None,
+    rate_limit: tuple[int, float] | None = None,
+) -> Sandbox:
+    """Start a sandbox on a background thread and return once it answers.
+
+    ``port=0`` picks a free port; ``db=":memory:"`` is a throwaway database, a path a
+    persistent one. ``rate_limit`` is ``(requests, per_seconds)`` per token (default 1000/s).
+    """
+    from .server import DEFAULT_RATE_LIMIT, BackgroundServer, ServerSettings
+
+    settings = ServerSettings(host=host, port=port, db=db, rate_limit=rate_limit or DEFAULT_RATE_LIMIT)
+    if admin_token is not None:
+        settings.admin_token = admin_token
+    server = BackgroundServer(settings)
+    server.start()
+    return Sandbox(server, host, server.port, settings.admin_token)

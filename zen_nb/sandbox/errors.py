@@ -1,0 +1,55 @@
+"""The one error shape of the API, and the exception the sandbox raises to produce it.
+
+Every error leaves the server as ``{"error": {status, code, message, field}, "requestId"}``
+(contract section 4), whether it is raised by a route, a middleware or the framework.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import JSONResponse
+
+
+class ApiError(Exception):
+    """An error answer: the status, a stable machine code, and a message that says the fix."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.headers = headers or {}
+
+
+def error_body(status: int, code: str, message: str, field: str | None, request_id: str) -> dict[str, Any]:
+    """The contract's error document."""
+    return {
+        "error": {"status": status, "code": code, "message": message, "field": field},
+        "requestId": request_id,
+    }
+
+
+def error_response(error: ApiError, request_id: str) -> JSONResponse:
+    """Render an :class:`ApiError` for the given request."""
+    return JSONResponse(
+        error_body(error.status, error.code, error.message, error.field, request_id),
+        status_code=error.status,
+        headers=error.headers,
+    )
+
+
+def not_found(kind: str, ident: str, hint: str = "") -> ApiError:
+    """A 404 for a missing object of a kind (``plane``, ``ingester``, ``target``, ``flow``)."""
+    message = f"{kind} '{ident}' does not exist"
+    if hint:
+        message = f"{message}; {hint}"
+    return ApiError(404, f"{kind}_not_found", message)

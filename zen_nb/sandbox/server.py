@@ -1,0 +1,115 @@
+"""Serving the sandbox with uvicorn: in the foreground (the CLI) or on a background thread (tests, notebooks).
+
+The socket is bound here, before uvicorn starts, so that ``port=0`` gives a free port whose
+number is known at once, and a port in use is an :class:`OSError` the caller can report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import socket
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import uvicorn
+
+from .app import create_app
+from .rate_limit import RateLimiter
+from .seed import seed_database
+from .store import Store
+
+DEFAULT_RATE_LIMIT = (1000, 1.0)
+
+
+class PortInUse(OSError):
+    """The port is taken by another process."""
+
+
+@dataclass
+class ServerSettings:
+    """How to run a sandbox."""
+
+    host: str = "127.0.0.1"
+    port: int = 8765
+    db: str | Path = ":memory:"
+    admin_token: str = field(default_factory=lambda: "zen_admin_" + secrets.token_urlsafe(18))
+    rate_limit: tuple[int, float] = DEFAULT_RATE_LIMIT
+    log_level: str = "warning"
+
+
+def open_store(db: str | Path) -> Store:
+    """Open (and on a new database, seed) the sandbox's storage."""
+    store = Store(db)
+    if store.is_new:
+        with store.transaction() as conn:
+            seed_database(conn)
+    return store
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket; :class:`PortInUse` names the port when it is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        if error.errno in (98, 48, 10048):  # EADDRINUSE on Linux, macOS, Windows
+            raise PortInUse(error.errno, f"port {port} on {host} is already in use") from None
+        raise
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def build_server(settings: ServerSettings, store: Store) -> uvicorn.Server:
+    """A uvicorn server for the sandbox app on ``store``."""
+    app = create_app(store, settings.admin_token, RateLimiter(*settings.rate_limit))
+    config = uvicorn.Config(
+        app,
+        log_level=settings.log_level,
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=5,
+    )
+    return uvicorn.Server(config)
+
+
+class BackgroundServer:
+    """A sandbox serving on a daemon thread of this process until :meth:`stop`."""
+
+    def __init__(self, settings: ServerSettings) -> None:
+        self.settings = settings
+        self.socket = bind(settings.host, settings.port)
+        self.port: int = self.socket.getsockname()[1]
+        self.store = open_store(settings.db)
+        self.server = build_server(settings, self.store)
+        self._thread = threading.Thread(target=self._run, name=f"zen-sandbox-{self.port}", daemon=True)
+        self._error: BaseException | None = None
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self.server.serve(sockets=[self.socket]))
+        except BaseException as error:  # reported by start()
+            self._error = error
+
+    def start(self, timeout: float = 15.0) -> None:
+        self._thread.start()
+        deadline = threading.Event()
+        for _ in range(int(timeout / 0.01)):
+            if self.server.started or not self._thread.is_alive():
+                break
+            deadline.wait(0.01)
+        if not self.server.started:
+            self.stop()
+            raise RuntimeError(f"the sandbox did not start within {timeout} s: {self._error!r}")
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+        self.socket.close()
+        self.store.close()
