@@ -51,7 +51,9 @@ def open_store(db: str | Path) -> Store:
 def bind(host: str, port: int) -> socket.socket:
     """A listening TCP socket; :class:`PortInUse` names the port when it is taken."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto must say TCP: asyncio sets TCP_NODELAY only on such sockets, and without it every
+    # response on a kept-alive connection waits 40 ms for a delayed ACK (Nagle).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

@@ -1,0 +1,38 @@
+"""Fixtures: one real sandbox on a free loopback port for the session, reset to its seed per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from helpers import Api, admin_post
+
+from zen_nb import sandbox as sandbox_pkg
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[sandbox_pkg.Sandbox]:
+    """One sandbox for the whole session: in memory, on a free port, stopped at the end."""
+    with sandbox_pkg.start(port=0, db=":memory:") as box:
+        yield box
+
+
+@pytest.fixture
+def api(sandbox: sandbox_pkg.Sandbox) -> Api:
+    """The demo tenant's API on a sandbox just reset to its seed."""
+    response = admin_post(sandbox, "reset")
+    assert response.status_code == 200, response.text
+    return Api(sandbox)
+
+
+@pytest.fixture
+def new_tenant(api: Api):
+    """A factory for extra tenants made through ``/_sandbox/tenants``: returns an :class:`Api` for each."""
+
+    def make(plan: str = "team", seed: bool = True) -> Api:
+        response = admin_post(api.box, "tenants", json={"plan": plan, "seed": seed})
+        assert response.status_code == 201, response.text
+        body = response.json()
+        return Api(api.box, token=body["token"], tenant_id=body["id"])
+
+    return make
