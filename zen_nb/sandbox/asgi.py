@@ -93,3 +93,14 @@ def replay_receive(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return wrapped
+
+
+async def read_body_or_refuse(scope: Scope, receive: Receive, send: Send) -> bytes | None:
+    """The whole body; or None, after answering 413 to an oversized one or when the client left."""
+    try:
+        return await read_body(receive, scope)
+    except PayloadTooLarge:
+        await send_error(scope, send, too_large_error())
+    except ConnectionAbortedError:
+        pass
+    return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .asgi import ASGIApp, PayloadTooLarge, Receive, Scope, Send, read_body, replay_receive, send_error, too_large_error
+from .asgi import ASGIApp, Receive, Scope, Send, read_body_or_refuse, replay_receive
 
 
 class BodyLimitMiddleware:
@@ -15,11 +15,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        try:
-            body = await read_body(receive, scope)
-        except PayloadTooLarge:
-            await send_error(scope, send, too_large_error())
-            return
-        except ConnectionAbortedError:
+        body = await read_body_or_refuse(scope, receive, send)
+        if body is None:
             return
         await self.app(scope, replay_receive(body, receive), send)

@@ -19,17 +19,15 @@ import anyio.to_thread
 from .asgi import (
     ASGIApp,
     Message,
-    PayloadTooLarge,
     Receive,
     Scope,
     Send,
     header,
-    read_body,
+    read_body_or_refuse,
     replay_receive,
     send_bytes,
     send_error,
     state,
-    too_large_error,
 )
 from .errors import ApiError
 from .store import Store
@@ -71,12 +69,8 @@ class IdempotencyMiddleware:
 
     async def _answer_from_earlier(self, scope: Scope, receive: Receive, send: Send, row: sqlite3.Row) -> None:
         """The key was used and its request finished: replay it, or 422 if this request differs."""
-        try:
-            body = await read_body(receive, scope)
-        except PayloadTooLarge:
-            await send_error(scope, send, too_large_error())
-            return
-        except ConnectionAbortedError:
+        body = await read_body_or_refuse(scope, receive, send)
+        if body is None:
             return
         if row["fingerprint"] != fingerprint(scope, body):
             await send_error(
@@ -116,12 +110,8 @@ class IdempotencyMiddleware:
 
         stored = False
         try:
-            try:
-                body = await read_body(receive, scope)
-            except PayloadTooLarge:
-                await send_error(scope, send, too_large_error())
-                return
-            except ConnectionAbortedError:
+            body = await read_body_or_refuse(scope, receive, send)
+            if body is None:
                 return
             await self.app(scope, replay_receive(body, receive), capture)
             if status < 500 and status not in NOT_STORED_STATUSES:
