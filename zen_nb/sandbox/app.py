@@ -108,6 +108,10 @@ def validation_to_api_error(errors: Any, content_type: str | None) -> ApiError:
             return ApiError(400, "invalid_field", f"limit must be a whole number from 1 to {MAX_LIMIT}", field="limit")
         return ApiError(400, "invalid_field", f"query parameter {field}: {_message(first)}", field=field)
     if where == "body" and not rest:
+        if kind == "string_unicode":
+            return ApiError(
+                400, "invalid_json", "a field name holds a lone surrogate escape (\\ud800-\\udfff); send valid Unicode text"
+            )
         if kind == "missing":
             return ApiError(400, "invalid_json", "the request needs a JSON body; send a JSON object")
         if not content_type:
