@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from helpers import Api, admin_post
 
 from zen_nb import sandbox as sandbox_pkg
+
+from helpers import Api, admin_post
 
 
 @pytest.fixture(scope="session")

@@ -41,8 +41,14 @@ class Api:
     def delete(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("DELETE", path, **kwargs)
 
-    def create_flow(self, name: str, source: str = "ingester_stripe", target: str = "dest_stripe_prod_us_east_1",
-                    target_type: str = "stripe", **extra: Any) -> requests.Response:
+    def create_flow(
+        self,
+        name: str,
+        source: str = "ingester_stripe",
+        target: str = "dest_stripe_prod_us_east_1",
+        target_type: str = "stripe",
+        **extra: Any,
+    ) -> requests.Response:
         body = {"name": name, "source": source, "target": {"id": target, "type": target_type}, **extra}
         return self.post("{plane}/delivery-flows", json=body)
 

@@ -6,6 +6,7 @@ import threading
 from collections import Counter
 
 import requests
+
 from helpers import assert_error
 
 
@@ -30,8 +31,11 @@ def _race(api, bodies: list[dict]) -> list[requests.Response]:
 
 
 def test_50_threads_creating_the_same_name_give_one_201_and_49_409(api):
-    body = {"name": "raced-flow", "source": "ingester_stripe",
-            "target": {"id": "dest_stripe_prod_us_east_1", "type": "stripe"}}
+    body = {
+        "name": "raced-flow",
+        "source": "ingester_stripe",
+        "target": {"id": "dest_stripe_prod_us_east_1", "type": "stripe"},
+    }
     responses = _race(api, [body] * 50)
     assert Counter(response.status_code for response in responses) == {201: 1, 409: 49}
     for response in responses:
@@ -41,8 +45,14 @@ def test_50_threads_creating_the_same_name_give_one_201_and_49_409(api):
 
 
 def test_50_threads_with_50_names_all_succeed_with_distinct_ids(api):
-    bodies = [{"name": f"parallel-{n:02d}", "source": "ingester_stripe",
-               "target": {"id": "dest_stripe_prod_us_east_1", "type": "stripe"}} for n in range(50)]
+    bodies = [
+        {
+            "name": f"parallel-{n:02d}",
+            "source": "ingester_stripe",
+            "target": {"id": "dest_stripe_prod_us_east_1", "type": "stripe"},
+        }
+        for n in range(50)
+    ]
     responses = _race(api, bodies)
     assert {response.status_code for response in responses} == {201}
     assert len({response.json()["id"] for response in responses}) == 50

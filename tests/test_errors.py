@@ -22,11 +22,12 @@ from typing import Any
 
 import pytest
 import requests
-from helpers import Api, assert_error
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zen_nb.sandbox.schemas import NAME_RULE
+
+from helpers import Api, assert_error
 
 FLOWS = "{plane}/delivery-flows"
 TARGETS = "{plane}/targets"
@@ -246,8 +247,9 @@ def test_target_type_mismatch_on_patch(api: Api) -> None:
 @pytest.mark.parametrize("source", ["ingester_github", "ingester_nope"])
 def test_patch_cannot_change_the_source(api: Api, source: str) -> None:
     flow = make_flow(api)
-    error = assert_error(api.patch(f"{FLOWS}/{flow['id']}", json={"source": source}), 400, "source_immutable",
-                         field="source")
+    error = assert_error(
+        api.patch(f"{FLOWS}/{flow['id']}", json={"source": source}), 400, "source_immutable", field="source"
+    )
     assert "ingester_stripe" in error["message"]
     assert api.get(f"{FLOWS}/{flow['id']}").json()["source"] == "ingester_stripe"
 
@@ -390,8 +392,9 @@ def test_unauthenticated(api: Api, method: str, path: str, body: Any, authorizat
 )
 @pytest.mark.parametrize("authorization", [None, "Bearer zen_wrong_token"], ids=["no-token", "wrong-token"])
 def test_auth_is_checked_before_the_body(api: Api, raw: bytes, content_type: str, authorization: str | None) -> None:
-    response = _without_session_auth(api, "POST", FLOWS, authorization, data=raw,
-                                     headers={"Content-Type": content_type})
+    response = _without_session_auth(
+        api, "POST", FLOWS, authorization, data=raw, headers={"Content-Type": content_type}
+    )
     assert_error(response, 401, "unauthenticated", field=None)
 
 
@@ -402,8 +405,7 @@ def test_oversized_body_without_token_is_401(api: Api) -> None:
 
 def test_wrong_token_on_unknown_tenant_is_401_not_404(api: Api) -> None:
     """An invalid token learns nothing about which tenants exist."""
-    response = requests.get(f"{api.base_url}/tenants/tenant_nope", headers={"Authorization": "Bearer nope"},
-                            timeout=30)
+    response = requests.get(f"{api.base_url}/tenants/tenant_nope", headers={"Authorization": "Bearer nope"}, timeout=30)
     assert_error(response, 401, "unauthenticated", field=None)
 
 
@@ -440,8 +442,9 @@ def test_token_of_another_tenant_is_forbidden(api: Api, new_tenant, method: str,
 
 def test_other_tenants_token_on_the_demo_path_is_forbidden(api: Api, new_tenant) -> None:
     other = new_tenant()
-    response = requests.get(api.url(FLOWS), headers={"Authorization": other.session.headers["Authorization"]},
-                            timeout=30)
+    response = requests.get(
+        api.url(FLOWS), headers={"Authorization": other.session.headers["Authorization"]}, timeout=30
+    )
     assert_error(response, 403, "forbidden", field=None)
 
 
@@ -481,13 +484,19 @@ def test_fan_out_on_business_plus_is_created(new_tenant, fan_out: dict[str, Any]
 
 def test_fan_out_on_business_plus_still_checks_each_target(new_tenant) -> None:
     business = new_tenant(plan="business_plus")
-    mismatch = {"name": "fan-out-flow", "source": "ingester_stripe",
-                "targets": [STRIPE, {"id": SLACK["id"], "type": "s3"}]}
+    mismatch = {
+        "name": "fan-out-flow",
+        "source": "ingester_stripe",
+        "targets": [STRIPE, {"id": SLACK["id"], "type": "s3"}],
+    }
     assert_error(business.post(FLOWS, json=mismatch), 400, "target_type_mismatch", field="targets.type")
     twice = {"name": "fan-out-flow", "source": "ingester_stripe", "targets": [STRIPE, STRIPE]}
     assert_error(business.post(FLOWS, json=twice), 400, "invalid_field", field="targets")
-    unknown = {"name": "fan-out-flow", "source": "ingester_stripe",
-               "targets": [STRIPE, {"id": "dest_nope", "type": "s3"}]}
+    unknown = {
+        "name": "fan-out-flow",
+        "source": "ingester_stripe",
+        "targets": [STRIPE, {"id": "dest_nope", "type": "s3"}],
+    }
     assert_error(business.post(FLOWS, json=unknown), 404, "target_not_found")
     assert business.all_pages(FLOWS) == []
 
@@ -549,9 +558,7 @@ def test_target_of_the_other_plane_is_not_found(api: Api) -> None:
     assert_error(api.post(FLOWS, json=body), 404, "target_not_found")
 
 
-@pytest.mark.parametrize(
-    ("method", "body"), [("GET", None), ("PATCH", {"description": "x"}), ("DELETE", None)]
-)
+@pytest.mark.parametrize(("method", "body"), [("GET", None), ("PATCH", {"description": "x"}), ("DELETE", None)])
 def test_unknown_target(api: Api, method: str, body: Any) -> None:
     assert_error(api.request(method, f"{TARGETS}/dest_nope", json=body), 404, "target_not_found", field=None)
 
@@ -680,7 +687,7 @@ def test_target_in_use_cannot_be_deleted(api: Api) -> None:
 
 def _chunks(data: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
     for start in range(0, len(data), size):
-        yield data[start:start + size]
+        yield data[start : start + size]
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
@@ -825,8 +832,16 @@ HUGE = "9" * 5000  # past Python's default int-from-text limit of 4300 digits
         json.dumps(flow_body(description=1e308 * 10)),  # Infinity
         "1e999999",
     ],
-    ids=["top-level", "negative", "name-5000-digits", "description-5000-digits", "name-101-digits",
-         "target-id-301-digits", "infinity", "float-overflow"],
+    ids=[
+        "top-level",
+        "negative",
+        "name-5000-digits",
+        "description-5000-digits",
+        "name-101-digits",
+        "target-id-301-digits",
+        "infinity",
+        "float-overflow",
+    ],
 )
 @pytest.mark.parametrize("endpoint", WRITE_ENDPOINTS)
 def test_huge_numbers_are_400(api: Api, endpoint: str, raw: str) -> None:
@@ -844,24 +859,36 @@ def test_huge_limit_is_400(api: Api) -> None:
 # --- property test: nothing makes the sandbox answer 5xx --------------------------------
 
 FIELD_NAMES = ["name", "source", "target", "targets", "id", "type", "description", "status", "url"]
-PLAUSIBLE = ["invoice-flow", "ingester_stripe", "dest_stripe_prod_us_east_1", "dest_http_orders_webhook",
-             "stripe", "http", "slack", "active", "paused", "https://example.com/hook", ""]
+PLAUSIBLE = [
+    "invoice-flow",
+    "ingester_stripe",
+    "dest_stripe_prod_us_east_1",
+    "dest_http_orders_webhook",
+    "stripe",
+    "http",
+    "slack",
+    "active",
+    "paused",
+    "https://example.com/hook",
+    "",
+]
 TEXT = st.text(st.characters(exclude_categories=()), max_size=20)  # lone surrogates included
-SCALARS = (
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT | st.sampled_from(PLAUSIBLE)
-)
+SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT | st.sampled_from(PLAUSIBLE)
 JSON_VALUES = st.recursive(
     SCALARS,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.sampled_from(FIELD_NAMES) | TEXT, children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.sampled_from(FIELD_NAMES) | TEXT, children, max_size=5)
+    ),
     max_leaves=20,
 )
 #: Bodies shaped like requests (known keys, arbitrary values), so the checks past parsing run too.
 OBJECTS = st.dictionaries(st.sampled_from(FIELD_NAMES) | TEXT, JSON_VALUES, max_size=6)
-TARGET_REFS = st.fixed_dictionaries({
-    "id": st.sampled_from(["dest_stripe_prod_us_east_1", "dest_slack_payments_alerts", "dest_nope"]) | SCALARS,
-    "type": st.sampled_from(["stripe", "http", "slack", "s3"]) | SCALARS,
-})
+TARGET_REFS = st.fixed_dictionaries(
+    {
+        "id": st.sampled_from(["dest_stripe_prod_us_east_1", "dest_slack_payments_alerts", "dest_nope"]) | SCALARS,
+        "type": st.sampled_from(["stripe", "http", "slack", "s3"]) | SCALARS,
+    }
+)
 VALID_BODIES = {
     "create-flow": flow_body("fuzz-flow"),
     "create-target": {"name": "fuzz-target", "type": "http", "url": "https://example.com/hook"},
@@ -880,10 +907,10 @@ def near_valid(base: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
 RAW_BYTES = st.binary(max_size=300) | JSON_VALUES.map(lambda v: json.dumps(v).encode()).flatmap(
     lambda raw: st.integers(0, len(raw)).map(lambda cut: raw[:cut])  # truncated JSON
 )
-CONTENT_TYPES = st.sampled_from(["application/json", "application/json; charset=utf-8", "text/plain",
-                                 "application/x-www-form-urlencoded", None])
-FUZZ = settings(max_examples=150, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow])
+CONTENT_TYPES = st.sampled_from(
+    ["application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", None]
+)
+FUZZ = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _assert_no_fault(response: requests.Response) -> None:

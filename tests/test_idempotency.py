@@ -9,7 +9,11 @@ from urllib.parse import urlsplit
 
 from helpers import assert_error
 
-FLOW = {"name": "idem-flow", "source": "ingester_stripe", "target": {"id": "dest_stripe_prod_us_east_1", "type": "stripe"}}
+FLOW = {
+    "name": "idem-flow",
+    "source": "ingester_stripe",
+    "target": {"id": "dest_stripe_prod_us_east_1", "type": "stripe"},
+}
 
 
 def _flows(api) -> list[dict]:
@@ -64,8 +68,9 @@ def test_keys_are_scoped_to_the_token(api, new_tenant):
 
 def test_a_rejected_body_is_not_stored_so_the_fixed_request_can_use_the_key(api):
     headers = {"Idempotency-Key": "key-fix-me"}
-    assert_error(api.post("{plane}/delivery-flows", json={**FLOW, "name": "Bad Name"}, headers=headers),
-                 400, "invalid_field")
+    assert_error(
+        api.post("{plane}/delivery-flows", json={**FLOW, "name": "Bad Name"}, headers=headers), 400, "invalid_field"
+    )
     assert api.post("{plane}/delivery-flows", json=FLOW, headers=headers).status_code == 201
 
 
@@ -113,7 +118,7 @@ def test_a_client_that_goes_away_releases_its_key(api):
         f"POST {url.path} HTTP/1.1\r\nHost: {url.netloc}\r\n"
         f"Authorization: {api.session.headers['Authorization']}\r\n"
         "Content-Type: application/json\r\nIdempotency-Key: key-abandoned\r\n"
-        "Content-Length: 500\r\n\r\n{\"name\""
+        'Content-Length: 500\r\n\r\n{"name"'
     ).encode()
     with socket.create_connection((url.hostname, url.port), timeout=30) as slow:
         slow.sendall(head)

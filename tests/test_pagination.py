@@ -47,8 +47,11 @@ def test_paging_while_flows_are_being_created(api):
         session.headers.update(api.session.headers)
         number = 0
         while not stop.is_set():
-            body = {"name": f"during-{number:05d}", "source": "ingester_github",
-                    "target": {"id": "dest_slack_ops_alerts", "type": "slack"}}
+            body = {
+                "name": f"during-{number:05d}",
+                "source": "ingester_github",
+                "target": {"id": "dest_slack_ops_alerts", "type": "slack"},
+            }
             response = session.post(api.url("{plane}/delivery-flows"), json=body, timeout=30)
             assert response.status_code == 201, response.text
             during.append(response.json()["id"])
@@ -87,7 +90,9 @@ def test_every_list_pages_the_same_way(api):
 
 def test_filters_by_status_source_and_target_type(api):
     a = api.create_flow("a-stripe").json()
-    b = api.create_flow("b-http", source="ingester_github", target="dest_http_orders_webhook", target_type="http").json()
+    b = api.create_flow(
+        "b-http", source="ingester_github", target="dest_http_orders_webhook", target_type="http"
+    ).json()
     c = api.create_flow("c-slack", target="dest_slack_payments_alerts", target_type="slack").json()
     assert api.post(f"{{plane}}/delivery-flows/{c['id']}/pause").status_code == 200
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import time
 
-from helpers import assert_error
-
 from zen_nb import sandbox as sandbox_pkg
+
+from helpers import assert_error
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 FLOW_FIELDS = {"id", "name", "source", "target", "status", "createdAt", "updatedAt"}
@@ -40,8 +40,10 @@ def test_the_seed_has_several_targets_of_each_type(api):
 
 
 def test_target_crud(api):
-    created = api.post("{plane}/targets", json={"name": "orders-sink", "type": "http",
-                                                 "url": "https://example.test/hook", "description": "orders"})
+    created = api.post(
+        "{plane}/targets",
+        json={"name": "orders-sink", "type": "http", "url": "https://example.test/hook", "description": "orders"},
+    )
     assert created.status_code == 201, created.text
     target = created.json()
     assert target["id"].startswith("dest_")
@@ -75,8 +77,9 @@ def test_flow_life_cycle(api):
     assert flow["description"] == "first version"
     path = f"{{plane}}/delivery-flows/{flow['id']}"
     time.sleep(0.01)
-    updated = api.patch(path, json={"name": "life-cycle-v2", "description": None,
-                                    "target": {"id": "dest_s3_audit_log", "type": "s3"}}).json()
+    updated = api.patch(
+        path, json={"name": "life-cycle-v2", "description": None, "target": {"id": "dest_s3_audit_log", "type": "s3"}}
+    ).json()
     assert updated["name"] == "life-cycle-v2" and "description" not in updated
     assert updated["target"] == {"id": "dest_s3_audit_log", "type": "s3"}
     assert updated["updatedAt"] > flow["updatedAt"] and updated["createdAt"] == flow["createdAt"]
@@ -102,25 +105,38 @@ def test_flow_life_cycle(api):
 def test_a_flow_is_found_only_on_its_plane(api):
     flow = api.create_flow("dev-only").json()
     assert_error(api.get(f"clusters/plane_prod_eu_west_1/delivery-flows/{flow['id']}"), 404, "flow_not_found")
-    other_plane = api.post("clusters/plane_prod_eu_west_1/delivery-flows", json={
-        "name": "dev-only", "source": "ingester_stripe", "target": {"id": "dest_stripe_prod_eu_west_1", "type": "stripe"}})
+    other_plane = api.post(
+        "clusters/plane_prod_eu_west_1/delivery-flows",
+        json={
+            "name": "dev-only",
+            "source": "ingester_stripe",
+            "target": {"id": "dest_stripe_prod_eu_west_1", "type": "stripe"},
+        },
+    )
     assert other_plane.status_code == 201, "names are unique per plane, not per tenant"
 
 
 def test_fan_out_on_business_plus(new_tenant):
     tenant = new_tenant(plan="business_plus")
     targets = [{"id": "dest_stripe_prod_us_east_1", "type": "stripe"}, {"id": "dest_slack_ops_alerts", "type": "slack"}]
-    created = tenant.post("{plane}/delivery-flows", json={"name": "fan-out", "source": "ingester_stripe",
-                                                           "targets": targets})
+    created = tenant.post(
+        "{plane}/delivery-flows", json={"name": "fan-out", "source": "ingester_stripe", "targets": targets}
+    )
     assert created.status_code == 201, created.text
     flow = created.json()
     assert flow["target"] == targets[0] and flow["targets"] == targets
     assert tenant.all_pages("{plane}/delivery-flows", targetType="slack")[0]["id"] == flow["id"]
     single = tenant.patch(f"{{plane}}/delivery-flows/{flow['id']}", json={"target": targets[1]}).json()
     assert "targets" not in single and single["target"] == targets[1]
-    assert_error(tenant.post("{plane}/delivery-flows", json={"name": "dup", "source": "ingester_stripe",
-                                                              "targets": [targets[0], targets[0]]}),
-                 400, "invalid_field", "targets")
+    assert_error(
+        tenant.post(
+            "{plane}/delivery-flows",
+            json={"name": "dup", "source": "ingester_stripe", "targets": [targets[0], targets[0]]},
+        ),
+        400,
+        "invalid_field",
+        "targets",
+    )
 
 
 def test_rate_limit_answers_429_with_retry_after():

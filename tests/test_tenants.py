@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import requests
+
 from helpers import admin_post, assert_error
 
 DEMO_PATHS = [

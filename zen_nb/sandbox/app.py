@@ -110,12 +110,16 @@ def validation_to_api_error(errors: Any, content_type: str | None) -> ApiError:
     if where == "body" and not rest:
         if kind == "string_unicode":
             return ApiError(
-                400, "invalid_json", "a field name holds a lone surrogate escape (\\ud800-\\udfff); send valid Unicode text"
+                400,
+                "invalid_json",
+                "a field name holds a lone surrogate escape (\\ud800-\\udfff); send valid Unicode text",
             )
         if kind == "missing":
             return ApiError(400, "invalid_json", "the request needs a JSON body; send a JSON object")
         if not content_type:
-            return ApiError(400, "invalid_json", "the request has no Content-Type; send 'Content-Type: application/json'")
+            return ApiError(
+                400, "invalid_json", "the request has no Content-Type; send 'Content-Type: application/json'"
+            )
         if "json" not in content_type.lower():
             return ApiError(
                 400,

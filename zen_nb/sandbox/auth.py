@@ -54,9 +54,7 @@ class AuthMiddleware:
         if row["id"] == path_tenant:
             return dict(row)
         if self.store.read_one("SELECT 1 FROM tenants WHERE id = ?", (path_tenant,)) is None:
-            raise ApiError(
-                404, "tenant_not_found", f"tenant '{path_tenant}' does not exist; check ZEN_TENANT_ID"
-            )
+            raise ApiError(404, "tenant_not_found", f"tenant '{path_tenant}' does not exist; check ZEN_TENANT_ID")
         raise ApiError(
             403,
             "forbidden",

@@ -79,8 +79,7 @@ class IdempotencyMiddleware:
                 ApiError(
                     422,
                     "idempotency_key_reused",
-                    "this Idempotency-Key was already used with a different request; "
-                    "use a new key for a new request",
+                    "this Idempotency-Key was already used with a different request; use a new key for a new request",
                     field="Idempotency-Key",
                 ),
             )
@@ -178,7 +177,12 @@ class IdempotencyMiddleware:
 def fingerprint(scope: Scope, body: bytes) -> str:
     """What must be equal for a replay: method, path, query and body."""
     digest = hashlib.sha256()
-    for part in (scope["method"].encode(), scope.get("raw_path") or scope["path"].encode(), scope.get("query_string", b""), body):
+    for part in (
+        scope["method"].encode(),
+        scope.get("raw_path") or scope["path"].encode(),
+        scope.get("query_string", b""),
+        body,
+    ):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()

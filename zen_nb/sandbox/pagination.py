@@ -18,12 +18,8 @@ from .errors import ApiError
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 250
 
-LimitParam = Annotated[
-    int, Query(ge=1, le=MAX_LIMIT, description=f"page size, 1 to {MAX_LIMIT}")
-]
-CursorParam = Annotated[
-    str | None, Query(max_length=200, description="the nextCursor of the previous page")
-]
+LimitParam = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"page size, 1 to {MAX_LIMIT}")]
+CursorParam = Annotated[str | None, Query(max_length=200, description="the nextCursor of the previous page")]
 
 
 def encode_cursor(seq: int) -> str:

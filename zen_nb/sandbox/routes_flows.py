@@ -77,9 +77,7 @@ def name_conflict(name: str, plane_id: str) -> ApiError:
     )
 
 
-def check_targets(
-    db: sqlite3.Connection, tenant: dict, plane_id: str, targets: list[TargetRef], field: str
-) -> None:
+def check_targets(db: sqlite3.Connection, tenant: dict, plane_id: str, targets: list[TargetRef], field: str) -> None:
     """One target unless the plan has fan-out; each target exists and has the type the request says."""
     if len(targets) > 1 and tenant["plan"] != FAN_OUT_PLAN:
         raise ApiError(
@@ -99,7 +97,7 @@ def check_targets(
                 400,
                 "target_type_mismatch",
                 f"target '{target.id}' is of type '{row['type']}', not '{target.type}'; "
-                f"send \"type\": \"{row['type']}\"",
+                f'send "type": "{row["type"]}"',
                 field="target.type" if field == "target" else f"{field}.type",
             )
 
@@ -114,12 +112,14 @@ def one_target_form(body: FlowCreate | FlowUpdate, required: bool) -> tuple[list
         return list(body.targets), "targets"
     if required:
         raise ApiError(
-            400, "missing_field", "'target' is required: {\"id\": <target id>, \"type\": <its type>}", field="target"
+            400, "missing_field", '\'target\' is required: {"id": <target id>, "type": <its type>}', field="target"
         )
     return None, "target"
 
 
-def replace_targets(db: sqlite3.Connection, tenant_id: str, plane_id: str, flow_id: str, targets: list[TargetRef]) -> None:
+def replace_targets(
+    db: sqlite3.Connection, tenant_id: str, plane_id: str, flow_id: str, targets: list[TargetRef]
+) -> None:
     db.execute("DELETE FROM flow_targets WHERE flow_id = ?", (flow_id,))
     db.executemany(
         "INSERT INTO flow_targets (flow_id, position, tenant_id, plane_id, target_id) VALUES (?, ?, ?, ?, ?)",
@@ -135,10 +135,13 @@ def create_flow(body: FlowCreate, store: StoreDep, tenant: TenantDep, plane_id: 
     flow_id = new_id("flow")
     try:
         with store.transaction() as db:
-            if db.execute(
-                "SELECT 1 FROM ingesters WHERE tenant_id = ? AND plane_id = ? AND id = ?",
-                (tenant["id"], plane_id, body.source),
-            ).fetchone() is None:
+            if (
+                db.execute(
+                    "SELECT 1 FROM ingesters WHERE tenant_id = ? AND plane_id = ? AND id = ?",
+                    (tenant["id"], plane_id, body.source),
+                ).fetchone()
+                is None
+            ):
                 raise not_found(
                     "ingester",
                     body.source,

@@ -50,7 +50,9 @@ def load_target(db: sqlite3.Connection, tenant_id: str, plane_id: str, target_id
 
 
 @router.post("", status_code=201, summary="Create a target")
-def create_target(body: TargetCreate, store: StoreDep, tenant: TenantDep, plane_id: PlaneDep, response: Response) -> dict:
+def create_target(
+    body: TargetCreate, store: StoreDep, tenant: TenantDep, plane_id: PlaneDep, response: Response
+) -> dict:
     if body.type == "http" and body.url is None:
         raise ApiError(400, "invalid_field", "a target of type 'http' needs a 'url' to deliver to", field="url")
     now = utc_now()
@@ -95,7 +97,11 @@ def get_target(store: StoreDep, tenant: TenantDep, plane_id: PlaneDep, targetId:
 
 @router.patch("/{targetId}", summary="Update a target")
 def update_target(
-    targetId: str, body: TargetUpdate, store: StoreDep, tenant: TenantDep, plane_id: PlaneDep  # noqa: N803
+    targetId: str,
+    body: TargetUpdate,
+    store: StoreDep,
+    tenant: TenantDep,
+    plane_id: PlaneDep,  # noqa: N803
 ) -> dict:
     changes = body.model_dump(exclude_unset=True)
     try:

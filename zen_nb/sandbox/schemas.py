@@ -117,7 +117,7 @@ class TargetUpdate(_Body):
 
 
 class TenantCreate(_Body):
-    """``POST /_sandbox/tenants``: a tenant for a trainee or a test, with the standard objects unless ``seed`` is false."""
+    """``POST /_sandbox/tenants``: a tenant for a trainee or a test; ``seed`` gives it the standard objects."""
 
     name: Annotated[Text, Field(min_length=1, max_length=200)] = "sandbox tenant"
     plan: Plan = "team"

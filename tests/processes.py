@@ -1,0 +1,94 @@
+"""A ``zen-nb sandbox`` process for tests: started on a free port, read until its banner, always stopped."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+STARTUP_TIMEOUT = 30
+STOP_TIMEOUT = 10
+
+
+def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """This environment without ZEN_* variables, with HOME and XDG_DATA_HOME inside ``tmp_path``."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ZEN_")}
+    env.update(HOME=str(tmp_path / "home"), XDG_DATA_HOME=str(tmp_path / "data"), **extra)
+    return env
+
+
+class CliSandbox:
+    """One ``zen-nb sandbox`` process, started and read until its banner is complete.
+
+    Pipes are drained by threads, so reads never block without a bound. Use it as a context
+    manager: on exit the process is killed if it is still running (only this pid).
+    """
+
+    def __init__(self, *args: str, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "zen_nb.cli", "sandbox", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        self._out: list[str] = []
+        self._err: list[str] = []
+        self._banner = threading.Event()
+        self._readers = [
+            threading.Thread(target=self._drain, args=(self.proc.stdout, self._out, True), daemon=True),
+            threading.Thread(target=self._drain, args=(self.proc.stderr, self._err, False), daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
+        if not self._banner.wait(STARTUP_TIMEOUT) or "Press Ctrl-C to stop." not in self.stdout:
+            self.kill()
+            raise AssertionError(f"no banner; stdout={self.stdout!r} stderr={self.stderr!r}")
+        self.base_url = re.search(r"serving (http://\S+)", self.stdout).group(1)  # type: ignore[union-attr]
+        self.port = int(self.base_url.rsplit(":", 1)[1])
+
+    def _drain(self, pipe, lines: list[str], is_stdout: bool) -> None:
+        for line in pipe:
+            lines.append(line)
+            if is_stdout and line.startswith("Press Ctrl-C to stop."):
+                self._banner.set()
+        if is_stdout:
+            self._banner.set()  # EOF: the process ended before its banner
+
+    @property
+    def stdout(self) -> str:
+        return "".join(self._out)
+
+    @property
+    def stderr(self) -> str:
+        return "".join(self._err)
+
+    def export_lines(self) -> list[str]:
+        """The banner's ``export ZEN_...`` lines, verbatim."""
+        return [line.rstrip("\n") for line in self._out if line.startswith("export ZEN_")]
+
+    def _finish(self, timeout: float) -> int:
+        code = self.proc.wait(timeout=timeout)
+        for reader in self._readers:
+            reader.join(timeout=STOP_TIMEOUT)
+        return code
+
+    def interrupt(self, timeout: float = STOP_TIMEOUT) -> int:
+        """Ctrl-C: SIGINT, then the exit code (TimeoutExpired if it does not stop in time)."""
+        self.proc.send_signal(signal.SIGINT)
+        return self._finish(timeout)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self._finish(STOP_TIMEOUT)
+
+    def __enter__(self) -> CliSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.kill()
