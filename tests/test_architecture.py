@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "zen_nb"
 
 def test_importing_zen_nb_and_its_sandbox_package_stays_light():
     code = (
-        "import sys, zen_nb, zen_nb.sandbox, zen_nb.cli\n"
+        "import sys, zen_nb, zen_nb.sandbox, zen_nb.cli, zen_nb.errors, zen_nb.config\n"
         "heavy = {'fastapi', 'starlette', 'uvicorn', 'pandas', 'ipywidgets', 'IPython', 'pydantic'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
     )

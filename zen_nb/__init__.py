@@ -1,9 +1,90 @@
 """zen_nb: the recipe kit for the Zen Mesh delivery-flow API, for Jupyter.
 
-Importing the package stays light: the sandbox server (FastAPI), pandas, ipywidgets and
-IPython are imported only by the modules that need them, when they are used.
+    import zen_nb
+    client = zen_nb.ZenClient()          # reads the ZEN_* environment
+    client.create_flow(name=..., source="ingester_stripe", target={"id": ..., "type": "stripe"})
+    frame = zen_nb.load_flows(planes="all")
+
+Importing the package stays light: the client (requests), pandas and the sandbox server
+(FastAPI) are imported only when first used.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .config import ZenConfig
+from .errors import (
+    BadRequestError,
+    ConflictError,
+    FlowNameConflict,
+    FlowNotFound,
+    ForbiddenError,
+    IdempotencyKeyReusedError,
+    IngesterNotFound,
+    NotFoundError,
+    PayloadTooLargeError,
+    PlaneNotFound,
+    PlanUpgradeRequired,
+    RateLimitedError,
+    ServerError,
+    TargetInUse,
+    TargetNameConflict,
+    TargetNotFound,
+    TargetTypeMismatch,
+    TenantNotFound,
+    UnauthorizedError,
+    ZenAPIError,
+    ZenConfigError,
+    ZenConnectionError,
+    ZenError,
+)
+
+if TYPE_CHECKING:
+    from .client import ZenClient
+    from .frames import load_flows
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+_LAZY = {"ZenClient": "client", "load_flows": "frames"}
+
+__all__ = [
+    "BadRequestError",
+    "ConflictError",
+    "FlowNameConflict",
+    "FlowNotFound",
+    "ForbiddenError",
+    "IdempotencyKeyReusedError",
+    "IngesterNotFound",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "PlaneNotFound",
+    "PlanUpgradeRequired",
+    "RateLimitedError",
+    "ServerError",
+    "TargetInUse",
+    "TargetNameConflict",
+    "TargetNotFound",
+    "TargetTypeMismatch",
+    "TenantNotFound",
+    "UnauthorizedError",
+    "ZenAPIError",
+    "ZenClient",
+    "ZenConfig",
+    "ZenConfigError",
+    "ZenConnectionError",
+    "ZenError",
+    "__version__",
+    "load_flows",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the client and the DataFrame loader on first use (PEP 562)."""
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'zen_nb' has no attribute {name!r}")

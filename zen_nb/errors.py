@@ -1,0 +1,184 @@
+"""The errors of zen_nb: one hierarchy under :class:`ZenError`, each message saying what to do.
+
+API errors are chosen by HTTP status (``NotFoundError`` for any 404) and, where the API says
+more, by its code (``PlaneNotFound``, ``FlowNameConflict``...), so ``except NotFoundError``
+and ``except PlaneNotFound`` both work. Every error carries ``status``, ``code``, ``message``,
+``field`` and ``request_id``. In IPython an error shows as one short block (the problem, the
+fix, the request id) instead of a traceback through this package.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ZenError(Exception):
+    """The root of every error zen_nb raises."""
+
+    status: int | None = None
+    code: str | None = None
+
+    def __init__(self, message: str, *, fix: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+        self.field: str | None = None
+        self.request_id: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.message}\nFix: {self.fix}" if self.fix else self.message
+
+    def _render_traceback_(self) -> list[str]:
+        """IPython shows these lines instead of a traceback through zen_nb's internals."""
+        lines = [f"{type(self).__name__}: {self.message}"]
+        if self.fix:
+            lines.append(f"  Fix: {self.fix}")
+        details = [
+            f"HTTP {self.status}" if self.status else "",
+            self.code or "",
+            f"field {self.field}" if self.field else "",
+        ]
+        details += [f"request id {self.request_id}" if self.request_id else ""]
+        if any(details):
+            lines.append("  (" + ", ".join(d for d in details if d) + ")")
+        return lines
+
+
+class ZenConfigError(ZenError):
+    """The ``ZEN_*`` configuration is missing or not usable."""
+
+
+class ZenConnectionError(ZenError):
+    """Nothing answered at ``ZEN_API_BASE`` (refused, unreachable, or timed out)."""
+
+
+class ZenAPIError(ZenError):
+    """The API answered with an error status."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        code: str | None = None,
+        field: str | None = None,
+        request_id: str | None = None,
+        fix: str = "",
+        body: Any = None,
+    ) -> None:
+        super().__init__(message, fix=fix)
+        self.status = status
+        self.code = code
+        self.field = field
+        self.request_id = request_id
+        self.body = body
+
+
+class BadRequestError(ZenAPIError):
+    """400: a field is missing, of the wrong type, or breaks a rule."""
+
+
+class UnauthorizedError(ZenAPIError):
+    """401: no token, or a token that is not valid."""
+
+
+class ForbiddenError(ZenAPIError):
+    """403: the token is of another tenant, or the plan does not have the feature."""
+
+
+class NotFoundError(ZenAPIError):
+    """404: the tenant, plane, ingester, target, flow or path does not exist."""
+
+
+class ConflictError(ZenAPIError):
+    """409: a name is taken, a target is in use, or an idempotency key is in flight."""
+
+
+class PayloadTooLargeError(ZenAPIError):
+    """413: the request body is over 1 MiB."""
+
+
+class IdempotencyKeyReusedError(ZenAPIError):
+    """422: an ``Idempotency-Key`` was reused with another request."""
+
+
+class RateLimitedError(ZenAPIError):
+    """429: over the rate limit, even after waiting as told."""
+
+    retry_after: float | None = None
+
+
+class ServerError(ZenAPIError):
+    """5xx: a fault of the server, even after retries."""
+
+
+class PlaneNotFound(NotFoundError):
+    """404 ``plane_not_found``."""
+
+
+class IngesterNotFound(NotFoundError):
+    """404 ``ingester_not_found``: the flow's source does not exist on the plane."""
+
+
+class TargetNotFound(NotFoundError):
+    """404 ``target_not_found``."""
+
+
+class FlowNotFound(NotFoundError):
+    """404 ``flow_not_found``."""
+
+
+class TenantNotFound(NotFoundError):
+    """404 ``tenant_not_found``."""
+
+
+class FlowNameConflict(ConflictError):
+    """409 ``flow_name_conflict``: names are unique per plane."""
+
+
+class TargetNameConflict(ConflictError):
+    """409 ``target_name_conflict``."""
+
+
+class TargetInUse(ConflictError):
+    """409 ``target_in_use``: a flow still delivers to the target."""
+
+
+class TargetTypeMismatch(BadRequestError):
+    """400 ``target_type_mismatch``: the flow's ``target.type`` is not the target's type."""
+
+
+class PlanUpgradeRequired(ForbiddenError):
+    """403 ``plan_upgrade_required``: fan-out needs the Business+ plan."""
+
+
+BY_STATUS: dict[int, type[ZenAPIError]] = {
+    400: BadRequestError,
+    401: UnauthorizedError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    409: ConflictError,
+    413: PayloadTooLargeError,
+    422: IdempotencyKeyReusedError,
+    429: RateLimitedError,
+}
+
+BY_CODE: dict[str, type[ZenAPIError]] = {
+    "plane_not_found": PlaneNotFound,
+    "ingester_not_found": IngesterNotFound,
+    "target_not_found": TargetNotFound,
+    "flow_not_found": FlowNotFound,
+    "tenant_not_found": TenantNotFound,
+    "flow_name_conflict": FlowNameConflict,
+    "target_name_conflict": TargetNameConflict,
+    "target_in_use": TargetInUse,
+    "target_type_mismatch": TargetTypeMismatch,
+    "plan_upgrade_required": PlanUpgradeRequired,
+}
+
+
+def error_class(status: int, code: str | None) -> type[ZenAPIError]:
+    """The most specific class for a status and code; the status decides when the code is unknown."""
+    by_status = BY_STATUS.get(status) or (ServerError if status >= 500 else ZenAPIError)
+    by_code = BY_CODE.get(code or "")
+    return by_code if by_code is not None and issubclass(by_code, by_status) else by_status

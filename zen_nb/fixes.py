@@ -1,0 +1,61 @@
+"""What to do about an API error, in the words of the recipe's "Common Errors".
+
+The API's own message says what went wrong; these say where the user fixes it (which
+``ZEN_*`` variable, which call lists the valid ids).
+"""
+
+from __future__ import annotations
+
+BY_CODE = {
+    "plane_not_found": "The plane ID does not exist: check ZEN_PLANE_ID (client.list_planes() lists your planes).",
+    "ingester_not_found": (
+        "The ingester ID does not exist: check the flow's source (client.list_ingesters() lists the plane's ingesters)."
+    ),
+    "target_not_found": "The target does not exist on this plane: client.list_targets() lists them.",
+    "flow_not_found": "The flow does not exist on this plane (was it deleted?): client.list_flows() lists them.",
+    "tenant_not_found": "The tenant does not exist: check ZEN_TENANT_ID.",
+    "flow_name_conflict": (
+        "A flow with the same name already exists (names are unique per plane): choose another name, "
+        "or update the existing flow with client.update_flow()."
+    ),
+    "target_name_conflict": "A target with the same name already exists on this plane: choose another name.",
+    "target_in_use": "A flow still uses this target: delete those flows, or point them at another target first.",
+    "target_type_mismatch": "Invalid flow configuration: set target type to the type of the target you name.",
+    "plan_upgrade_required": (
+        "Single target per flow: create one flow per target; fan-out to several targets needs the Business+ plan."
+    ),
+    "forbidden": "The token belongs to another tenant: check that ZEN_TENANT_ID and ZEN_API_TOKEN belong together.",
+    "unauthenticated": "Check ZEN_API_TOKEN: it must be a valid API token of your tenant.",
+    "idempotency_key_reused": "Use a new Idempotency-Key for a different request.",
+    "idempotency_key_in_use": "A request with this Idempotency-Key is still running: wait for it, then retry.",
+    "payload_too_large": "Send a body under 1 MiB.",
+    "rate_limited": "Too many requests: wait for the time in Retry-After, then retry.",
+    "source_immutable": "A flow's source is fixed: create a new flow for the other source.",
+}
+
+BY_STATUS = {
+    400: "Invalid flow configuration: correct the field named in the message.",
+    401: BY_CODE["unauthenticated"],
+    403: "The token may not do this: check ZEN_TENANT_ID and ZEN_API_TOKEN, and your plan.",
+    404: "Check the ids in the request: ZEN_TENANT_ID, ZEN_PLANE_ID and the ids you passed.",
+    409: "The request conflicts with what exists: read the message, then change the request.",
+    429: BY_CODE["rate_limited"],
+}
+
+
+def fix_for(status: int, code: str | None) -> str:
+    """The fix for an API error: by its code when known, else by its status."""
+    if code in BY_CODE:
+        return BY_CODE[code]
+    if status >= 500:
+        return "The server had a fault: retry later; if it persists, report the request id."
+    return BY_STATUS.get(status, "")
+
+
+def connection_fix(base_url: str) -> str:
+    """The fix when nothing answers at the API base."""
+    return (
+        f"Nothing answers at {base_url}: start the local sandbox with `zen-nb sandbox` in a terminal "
+        "(or zen_nb.sandbox.start() in Python) and use the ZEN_API_BASE it prints, "
+        "or check ZEN_API_BASE if you meant the real service."
+    )

@@ -1,0 +1,122 @@
+"""Flows as a pandas DataFrame: one row per flow, typed columns, the same shape when empty.
+
+The rows are built column by column while the pages arrive (each page's JSON is dropped once
+read), so a large load needs little more memory than the finished frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from .client import ZenClient
+from .progress import PageProgress
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FLOW_COLUMNS = (
+    "id",
+    "name",
+    "plane_id",
+    "source",
+    "target_id",
+    "target_type",
+    "status",
+    "description",
+    "created_at",
+    "updated_at",
+)
+FLOW_STATUSES = ("active", "paused")
+TARGET_TYPES = ("http", "s3", "slack", "stripe")
+TIMESTAMP_DTYPE = "datetime64[ns, UTC]"
+
+
+def load_flows(
+    client: ZenClient | None = None,
+    *,
+    planes: str | Iterable[str] | None = None,
+    status: str | None = None,
+    source: str | None = None,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Every flow of the plane(s) as a DataFrame with columns :data:`FLOW_COLUMNS`.
+
+    ``planes``: ``None`` for ``ZEN_PLANE_ID``, a plane id, a list of them, or ``"all"`` for every
+    plane of the tenant. ``status`` and ``source`` filter on the server. Timestamps are
+    ``datetime64[ns, UTC]``; ``status`` and ``target_type`` are categoricals. ``progress``: a
+    tqdm bar for loads of more than a few pages (``None``: only in an interactive session).
+    """
+    client = client if client is not None else ZenClient()
+    columns: dict[str, list[Any]] = {name: [] for name in FLOW_COLUMNS}
+    with PageProgress("Loading flows", progress) as bar:
+        for plane_id in _plane_ids(client, planes):
+            path = client._plane_path(plane_id, "/delivery-flows")
+            params = {"limit": 250, "status": status, "source": source}
+            for page in client._http.pages(path, params):
+                _append_flows(columns, page, plane_id)
+                bar.update(len(page))
+    return _flow_frame(columns)
+
+
+def _plane_ids(client: ZenClient, planes: str | Iterable[str] | None) -> list[str]:
+    if planes is None:
+        return [client.config.plane_id]
+    if planes == "all":
+        return [plane["id"] for plane in client.list_planes()]
+    if isinstance(planes, str):
+        return [planes]
+    return [str(plane["id"]) if isinstance(plane, dict) else str(plane) for plane in planes]
+
+
+def _append_flows(columns: dict[str, list[Any]], page: list[dict[str, Any]], plane_id: str) -> None:
+    """Add a page of flow JSON to the column lists; missing fields become None (never an error)."""
+    ids, names, planes, sources = columns["id"], columns["name"], columns["plane_id"], columns["source"]
+    target_ids, target_types, statuses = columns["target_id"], columns["target_type"], columns["status"]
+    descriptions, created, updated = columns["description"], columns["created_at"], columns["updated_at"]
+    for flow in page:
+        get = flow.get
+        target = get("target") or {}
+        ids.append(get("id"))
+        names.append(get("name"))
+        planes.append(plane_id)
+        sources.append(get("source"))
+        target_ids.append(target.get("id") if isinstance(target, dict) else None)
+        target_types.append(target.get("type") if isinstance(target, dict) else None)
+        statuses.append(get("status"))
+        descriptions.append(get("description"))
+        created.append(get("createdAt"))
+        updated.append(get("updatedAt"))
+
+
+def _flow_frame(columns: dict[str, list[Any]]) -> pd.DataFrame:
+    import pandas as pd
+
+    data: dict[str, Any] = {}
+    for name, values in columns.items():
+        if name in ("created_at", "updated_at"):
+            data[name] = _timestamps(values)
+        elif name == "status":
+            data[name] = _categorical(values, FLOW_STATUSES)
+        elif name == "target_type":
+            data[name] = _categorical(values, TARGET_TYPES)
+        else:
+            data[name] = pd.Series(values, dtype="str")
+        values.clear()  # let the lists go as soon as their column exists
+    return pd.DataFrame(data, columns=list(FLOW_COLUMNS))
+
+
+def _timestamps(values: list[Any]) -> pd.Series:
+    """UTC timestamps, whether written with ``Z``, an offset, or fractional seconds."""
+    import pandas as pd
+
+    parsed = pd.to_datetime(pd.Series(values, dtype="object"), utc=True, format="ISO8601")
+    return parsed.astype(TIMESTAMP_DTYPE)
+
+
+def _categorical(values: list[Any], known: tuple[str, ...]) -> pd.Series:
+    """A categorical with the known values as categories, plus any new one the service sends."""
+    import pandas as pd
+
+    extra = sorted({value for value in values if value is not None} - set(known))
+    return pd.Series(pd.Categorical(values, categories=[*known, *extra]))

@@ -1,0 +1,80 @@
+"""The API's objects as the client returns them: dicts that keep every field, read well, and show well.
+
+A ``Flow`` is the JSON object the API sent (unknown fields included, so nothing a newer
+service adds is lost), with attribute access in Python's spelling (``flow.created_at`` for
+``createdAt``) and a one-line repr that shows what matters in a notebook.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_CAMEL_BOUNDARY = re.compile(r"_([a-z0-9])")
+
+
+def camel_case(name: str) -> str:
+    """``created_at`` -> ``createdAt``."""
+    return _CAMEL_BOUNDARY.sub(lambda match: match.group(1).upper(), name)
+
+
+class ApiObject(dict):
+    """A JSON object from the API. Read fields as ``obj["createdAt"]`` or ``obj.created_at``."""
+
+    #: fields shown in the repr, in order; the rest are counted
+    summary_fields: tuple[str, ...] = ("id", "name")
+
+    def __getattr__(self, name: str) -> Any:
+        for key in (name, camel_case(name)):
+            if key in self:
+                return self[key]
+        raise AttributeError(f"{type(self).__name__} has no field {name!r}; its fields are {', '.join(self)}")
+
+    def __repr__(self) -> str:
+        shown = [f"{key}={self[key]!r}" for key in self.summary_fields if key in self]
+        rest = len(self) - len(shown)
+        if rest > 0:
+            shown.append(f"+{rest} more")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | {key for key in self if key.isidentifier()})
+
+
+class Tenant(ApiObject):
+    """A tenant: ``id``, ``name``, ``plan``."""
+
+    summary_fields = ("id", "name", "plan")
+
+
+class Plane(ApiObject):
+    """A plane (a "cluster" in the API's paths): ``id``, ``name``, ``region``."""
+
+    summary_fields = ("id", "name", "region")
+
+
+class Adapter(ApiObject):
+    """An ingester adapter deployed on a plane: ``id``, ``kind``, ``ingesterIds``."""
+
+    summary_fields = ("id", "kind", "ingesterIds")
+
+
+class Ingester(ApiObject):
+    """An event source a flow can start from: ``id``, ``name``, ``adapterId``, ``type``."""
+
+    summary_fields = ("id", "name", "type")
+
+
+class Target(ApiObject):
+    """A destination: ``id``, ``name``, ``type`` (``stripe``, ``http``, ``slack``, ``s3``), ``url``."""
+
+    summary_fields = ("id", "name", "type", "url")
+
+
+class Flow(ApiObject):
+    """A delivery flow: ``id``, ``name``, ``source``, ``target`` ``{id, type}``, ``status``..."""
+
+    summary_fields = ("id", "name", "source", "target", "status")

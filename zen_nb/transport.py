@@ -1,0 +1,213 @@
+"""HTTP for the client: a ``requests.Session`` with the token, timeouts and urllib3 retries,
+and the translation of answers into Python values or :mod:`zen_nb.errors`.
+
+Retries are urllib3's ``Retry`` (no loop of our own): connection failures, lost responses,
+429 and 502/503/504, with exponential backoff, ``Retry-After`` honoured (capped), and a bound
+on both the count and the total time. Every POST carries an ``Idempotency-Key`` made once per
+call, so a retried create replays the first answer instead of creating twice.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from . import __version__
+from .config import ZenConfig
+from .errors import RateLimitedError, ServerError, ZenAPIError, ZenConnectionError, error_class
+from .fixes import connection_fix, fix_for
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds
+
+
+class ZenRetry(Retry):
+    """urllib3's ``Retry`` with a cap on ``Retry-After`` and a budget for the whole call."""
+
+    retry_after_cap = 30.0
+    time_budget = 90.0
+
+    def __init__(self, *args: Any, started: float | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.started = started
+
+    def new(self, **kwargs: Any) -> ZenRetry:
+        kwargs.setdefault("started", self.started if self.started is not None else time.monotonic())
+        return super().new(**kwargs)  # type: ignore[return-value]
+
+    def get_retry_after(self, response: Any) -> float | None:
+        value = super().get_retry_after(response)
+        return None if value is None else min(value, self.retry_after_cap)
+
+    def is_exhausted(self) -> bool:
+        over_time = self.started is not None and time.monotonic() - self.started > self.time_budget
+        return over_time or super().is_exhausted()
+
+
+def default_retry(attempts: int = 4) -> ZenRetry:
+    """``attempts`` retries after the first try, on every method: POSTs are made safe by their key."""
+    return ZenRetry(
+        total=attempts,
+        connect=attempts,
+        read=attempts,
+        status=attempts,
+        other=0,
+        allowed_methods=None,
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=0.25,
+        backoff_max=8.0,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        raise_on_redirect=True,
+    )
+
+
+class Transport:
+    """Sends requests under ``/tenants/{tenantId}`` of one configuration and returns parsed JSON."""
+
+    def __init__(
+        self,
+        config: ZenConfig,
+        *,
+        timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+        retry: Retry | int | None = None,
+    ) -> None:
+        self.config = config
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.trust_env = False  # no proxy or .netrc from the environment in front of the sandbox
+        self.session.headers.update(
+            {
+                "Authorization": f"Bearer {config.api_token}",
+                "Accept": "application/json",
+                "User-Agent": f"zen_nb/{__version__}",
+            }
+        )
+        max_retries = default_retry(retry) if isinstance(retry, int) else (retry or default_retry())
+        adapter = HTTPAdapter(max_retries=max_retries)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def url(self, path: str) -> str:
+        return f"{self.config.api_base}/tenants/{self.config.tenant_id}{path}"
+
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None) -> Any:
+        """Send one call (retried as above); return its JSON, or None for an empty answer."""
+        headers = {"Idempotency-Key": f"zen-nb-{uuid.uuid4()}"} if method == "POST" else {}
+        data = None
+        if body is not None:
+            data = json.dumps(body, separators=(",", ":")).encode()
+            headers["Content-Type"] = "application/json"
+        response = self.send(method, self.url(path), params=params, data=data, headers=headers)
+        if response.status_code == 404 and method == "DELETE" and _was_retried(response):
+            return None  # the first DELETE went through; its answer was lost on the way back
+        if not response.ok:
+            raise self.error(response)
+        if not response.content:
+            return None
+        try:
+            return json.loads(response.content)
+        except ValueError:
+            shown = self.redact(response.text[:300])
+            raise ServerError(
+                f"the API answered {response.status_code} with a body that is not JSON: {shown}",
+                status=response.status_code,
+                request_id=response.headers.get("X-Request-Id"),
+                fix="Check that ZEN_API_BASE points at the Zen Mesh API, not at another web server.",
+            ) from None
+
+    def send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """The raw exchange; a failure to connect becomes :class:`ZenConnectionError`."""
+        try:
+            return self.session.request(method, url, timeout=self.timeout, allow_redirects=False, **kwargs)
+        except requests.Timeout as error:
+            raise ZenConnectionError(
+                f"the API at {self.config.api_base} did not answer in time ({type(error).__name__})",
+                fix=connection_fix(self.config.api_base),
+            ) from None
+        except requests.ConnectionError as error:
+            reason = _root_reason(error)
+            raise ZenConnectionError(
+                f"could not reach the API at {self.config.api_base}: {self.redact(reason)}",
+                fix=connection_fix(self.config.api_base),
+            ) from None
+
+    def pages(self, path: str, params: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+        """Every page of a list, following ``nextCursor``; a bare JSON array is one whole page."""
+        params = {key: value for key, value in params.items() if value is not None}
+        while True:
+            body = self.request("GET", path, params=params)
+            if isinstance(body, list):
+                yield body
+                return
+            yield body.get("data") or []
+            cursor = body.get("nextCursor")
+            if not body.get("hasMore") or not cursor:
+                return
+            params = {**params, "cursor": cursor}
+
+    def error(self, response: requests.Response) -> ZenAPIError:
+        """The typed error for an error answer, whatever shape its body has."""
+        status = response.status_code
+        code = field = None
+        request_id = response.headers.get("X-Request-Id")
+        try:
+            parsed = response.json()
+        except ValueError:
+            parsed = None
+        detail = parsed.get("error") if isinstance(parsed, dict) else None
+        if isinstance(detail, dict) and detail.get("message"):
+            code, field = detail.get("code"), detail.get("field")
+            message = str(detail["message"])
+            request_id = parsed.get("requestId") or request_id
+        else:
+            text = response.text.strip()[:500] or "(no body)"
+            message = f"HTTP {status} {response.reason or ''}: {text}".replace("  ", " ")
+        cls = error_class(status, code)
+        error = cls(
+            self.redact(message),
+            status=status,
+            code=code,
+            field=field,
+            request_id=request_id,
+            fix=fix_for(status, code),
+            body=parsed,
+        )
+        if isinstance(error, RateLimitedError):
+            retry_after = response.headers.get("Retry-After", "")
+            error.retry_after = float(retry_after) if retry_after.replace(".", "", 1).isdigit() else None
+        return error
+
+    def redact(self, text: str) -> str:
+        """Text with the token cut out, wherever a server or proxy may have echoed it."""
+        token = self.config.api_token
+        return text.replace(token, "<token hidden>") if token else text
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def _was_retried(response: requests.Response) -> bool:
+    retries = getattr(response.raw, "retries", None)
+    return bool(retries is not None and retries.history)
+
+
+def _root_reason(error: BaseException) -> str:
+    """The innermost cause of a connection failure, e.g. 'Connection refused'."""
+    reason: BaseException = error
+    while True:
+        inner = getattr(reason, "reason", None) or reason.__cause__ or reason.__context__
+        if inner is None or inner is reason or isinstance(inner, str):
+            break
+        reason = inner
+    text = str(reason)
+    if "Connection refused" in text or isinstance(reason, ConnectionRefusedError):
+        return "connection refused"
+    return text.split(": ", 1)[-1] if ": " in text else text
