@@ -1,0 +1,145 @@
+"""load_flows(): one row per flow, typed columns, the same shape when empty, filters and progress."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import zen_nb
+from zen_nb.frames import FLOW_COLUMNS
+from zen_nb.progress import PAGES_BEFORE_BAR, PageProgress
+
+EXPECTED_DTYPES = {
+    "id": "str",
+    "name": "str",
+    "plane_id": "str",
+    "source": "str",
+    "target_id": "str",
+    "target_type": "category",
+    "status": "category",
+    "description": "str",
+    "created_at": "datetime64[ns, UTC]",
+    "updated_at": "datetime64[ns, UTC]",
+}
+
+
+@pytest.fixture
+def client(api):
+    with zen_nb.ZenClient(zen_nb.ZenConfig(environ=api.box.env())) as client:
+        yield client
+
+
+def _dtypes(frame: pd.DataFrame) -> dict[str, str]:
+    return {name: str(dtype) for name, dtype in frame.dtypes.items()}
+
+
+def test_an_empty_plane_gives_the_same_columns_and_dtypes(client):
+    frame = zen_nb.load_flows(client)
+    assert frame.empty and list(frame.columns) == list(FLOW_COLUMNS)
+    assert _dtypes(frame) == EXPECTED_DTYPES
+    assert list(frame["status"].cat.categories) == ["active", "paused"]
+    assert list(frame["target_type"].cat.categories) == ["http", "s3", "slack", "stripe"]
+
+
+def test_rows_match_the_api(client):
+    recipe = client.create_flow("recipe", "ingester_stripe", {"id": "dest_stripe_prod_us_east_1", "type": "stripe"})
+    described = client.create_flow("described", "ingester_github", "dest_http_orders_webhook", description="orders")
+    client.pause_flow(described)
+    frame = zen_nb.load_flows(client)
+    assert _dtypes(frame) == EXPECTED_DTYPES
+    assert frame["id"].tolist() == [recipe.id, described.id]
+    first = frame.iloc[0]
+    assert (first["name"], first["plane_id"], first["source"]) == ("recipe", "plane_dev_us_east_1", "ingester_stripe")
+    assert (first["target_id"], first["target_type"], first["status"]) == (
+        "dest_stripe_prod_us_east_1",
+        "stripe",
+        "active",
+    )
+    assert pd.isna(first["description"])
+    assert first["created_at"] == pd.Timestamp(recipe.created_at)
+    second = frame.iloc[1]
+    assert (second["target_type"], second["status"], second["description"]) == ("http", "paused", "orders")
+    assert second["updated_at"] > second["created_at"]
+
+
+def test_planes_and_filters(client):
+    client.create_flow("dev-a", "ingester_stripe", "dest_stripe_prod_us_east_1")
+    paused = client.create_flow("dev-b", "ingester_github", "dest_slack_ops_alerts")
+    client.pause_flow(paused)
+    client.create_flow("eu-a", "ingester_stripe", "dest_stripe_prod_eu_west_1", plane="plane_prod_eu_west_1")
+
+    assert zen_nb.load_flows(client)["name"].tolist() == ["dev-a", "dev-b"]
+    everything = zen_nb.load_flows(client, planes="all")
+    assert everything[["plane_id", "name"]].values.tolist() == [
+        ["plane_dev_us_east_1", "dev-a"],
+        ["plane_dev_us_east_1", "dev-b"],
+        ["plane_prod_eu_west_1", "eu-a"],
+    ]
+    assert zen_nb.load_flows(client, planes=["plane_prod_eu_west_1"])["name"].tolist() == ["eu-a"]
+    assert zen_nb.load_flows(client, planes="plane_prod_eu_west_1")["name"].tolist() == ["eu-a"]
+    assert zen_nb.load_flows(client, planes="all", status="paused")["name"].tolist() == ["dev-b"]
+    assert zen_nb.load_flows(client, planes="all", source="ingester_stripe")["name"].tolist() == ["dev-a", "eu-a"]
+    counts = everything.groupby("target_type", observed=False).size()
+    assert counts.to_dict() == {"http": 0, "s3": 0, "slack": 1, "stripe": 2}
+
+
+def test_load_flows_reads_the_environment_when_given_no_client(api, monkeypatch):
+    for name, value in api.box.env().items():
+        monkeypatch.setenv(name, value)
+    api.create_flow("from-env")
+    assert zen_nb.load_flows()["name"].tolist() == ["from-env"]
+
+
+def test_a_fan_out_flow_is_one_row_with_its_first_target(new_tenant):
+    tenant = new_tenant(plan="business_plus")
+    env = {**tenant.box.env(), "ZEN_API_TOKEN": tenant.session.headers["Authorization"].split()[1]}
+    env["ZEN_TENANT_ID"] = tenant.tenant_id
+    with zen_nb.ZenClient(zen_nb.ZenConfig(environ=env)) as client:
+        client.create_flow("fan", "ingester_stripe", ["dest_s3_audit_log", "dest_slack_ops_alerts"])
+        frame = zen_nb.load_flows(client)
+    assert frame[["target_id", "target_type"]].values.tolist() == [["dest_s3_audit_log", "s3"]]
+
+
+def test_a_load_of_many_pages_shows_a_bar_only_when_asked(client, api, capfd):
+    count = 250 * (PAGES_BEFORE_BAR + 1) + 1  # one page more than the bar waits for
+    for number in range(count):
+        assert api.create_flow(f"many-{number:04d}").status_code == 201
+    frame = zen_nb.load_flows(client, progress=False)
+    assert frame["name"].tolist() == [f"many-{n:04d}" for n in range(count)] and frame["id"].is_unique
+    assert "Loading flows" not in capfd.readouterr().err
+    assert len(zen_nb.load_flows(client, progress=True)) == count
+    assert "Loading flows" in capfd.readouterr().err
+
+
+def test_the_progress_bar_shows_only_past_a_few_pages(capfd):
+    with PageProgress("Loading flows", enabled=True) as progress:
+        for _ in range(PAGES_BEFORE_BAR):
+            progress.update(250)
+        assert progress.bar is None
+        progress.update(250)
+        assert progress.bar is not None and progress.bar.n == 250 * (PAGES_BEFORE_BAR + 1)
+    assert "Loading flows" in capfd.readouterr().err
+    with PageProgress("Loading flows", enabled=False) as progress:
+        for _ in range(10):
+            progress.update(250)
+        assert progress.bar is None
+
+
+def test_progress_is_off_by_default_outside_an_interactive_session():
+    code = "from zen_nb.progress import is_interactive; print(is_interactive())"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_using_the_client_does_not_import_pandas_until_a_frame_is_made():
+    code = (
+        "import sys, zen_nb\n"
+        "zen_nb.ZenClient, zen_nb.load_flows\n"
+        "print('pandas' in sys.modules, 'ipywidgets' in sys.modules, 'IPython' in sys.modules,"
+        " 'fastapi' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip() == "False False False False"
