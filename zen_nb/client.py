@@ -212,6 +212,18 @@ class ZenClient:
             self._plane_path(plane, "/delivery-flows"), Flow, status=status, source=source, targetType=target_type
         )
 
+    def flow_pages(
+        self,
+        plane: str | None = None,
+        *,
+        status: str | None = None,
+        source: str | None = None,
+        target_type: str | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The flows of a plane as pages of plain JSON dicts: for loaders that build their own structures."""
+        params = {"limit": PAGE_SIZE, "status": status, "source": source, "targetType": target_type}
+        return self._http.pages(self._plane_path(plane, "/delivery-flows"), params)
+
     def list_flows(
         self,
         plane: str | None = None,

@@ -51,9 +51,7 @@ def load_flows(
     columns: dict[str, list[Any]] = {name: [] for name in FLOW_COLUMNS}
     with PageProgress("Loading flows", progress) as bar:
         for plane_id in _plane_ids(client, planes):
-            path = client._plane_path(plane_id, "/delivery-flows")
-            params = {"limit": 250, "status": status, "source": source}
-            for page in client._http.pages(path, params):
+            for page in client.flow_pages(plane_id, status=status, source=source):
                 _append_flows(columns, page, plane_id)
                 bar.update(len(page))
     return _flow_frame(columns)
