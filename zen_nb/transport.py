@@ -17,6 +17,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.retry import Retry
 
 from . import __version__
@@ -106,8 +107,8 @@ class Transport:
             data = json.dumps(body, separators=(",", ":")).encode()
             headers["Content-Type"] = "application/json"
         response = self.send(method, self.url(path), params=params, data=data, headers=headers)
-        if response.status_code == 404 and method == "DELETE" and _was_retried(response):
-            return None  # the first DELETE went through; its answer was lost on the way back
+        if response.status_code == 404 and method == "DELETE" and _earlier_try_may_have_landed(response):
+            return None  # an earlier DELETE went through; its answer was lost on the way back
         if not response.ok:
             raise self.error(response)
         if not response.content:
@@ -168,7 +169,7 @@ class Transport:
             message = str(detail["message"])
             request_id = parsed.get("requestId") or request_id
         else:
-            text = response.text.strip()[:500] or "(no body)"
+            text = " ".join(response.text.split())[:500] or "(no body)"
             message = f"HTTP {status} {response.reason or ''}: {text}".replace("  ", " ")
         cls = error_class(status, code)
         error = cls(
@@ -178,7 +179,7 @@ class Transport:
             field=field,
             request_id=request_id,
             fix=fix_for(status, code),
-            body=parsed,
+            body=_redact_json(parsed, self.redact),
         )
         if isinstance(error, RateLimitedError):
             retry_after = response.headers.get("Retry-After", "")
@@ -194,9 +195,30 @@ class Transport:
         self.session.close()
 
 
-def _was_retried(response: requests.Response) -> bool:
+def _earlier_try_may_have_landed(response: requests.Response) -> bool:
+    """Whether a retried request may have been carried out by an earlier try.
+
+    A lost answer (a read error) or a gateway status may hide a request the server carried out;
+    a refused connection or a 429 means it never ran.
+    """
     retries = getattr(response.raw, "retries", None)
-    return bool(retries is not None and retries.history)
+    for attempt in getattr(retries, "history", ()):
+        if attempt.status in (502, 503, 504):
+            return True
+        if attempt.error is not None and not isinstance(attempt.error, (ConnectTimeoutError, NewConnectionError)):
+            return True
+    return False
+
+
+def _redact_json(value: Any, redact: Any) -> Any:
+    """A parsed JSON value with ``redact`` applied to every string in it."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list):
+        return [_redact_json(item, redact) for item in value]
+    if isinstance(value, dict):
+        return {redact(str(key)): _redact_json(item, redact) for key, item in value.items()}
+    return value
 
 
 def _root_reason(error: BaseException) -> str:
