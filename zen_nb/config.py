@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from urllib.parse import urlsplit
 
 from .errors import ZenConfigError
 
@@ -61,8 +62,8 @@ class ZenConfig:
             name: (value if value is not None else source.get(VARIABLES[name], "")).strip()
             for name, value in given.items()
         }
-        _check(values)
         values["api_base"] = values["api_base"].rstrip("/")
+        _check(values)
         for name, value in values.items():
             object.__setattr__(self, name, value)
 
@@ -96,10 +97,12 @@ def _check(values: dict[str, str]) -> None:
             f"{', '.join(placeholders)} still hold{'s' if len(placeholders) == 1 else ''} the recipe's placeholder"
         )
     base = values["api_base"]
-    if base and not base.startswith(("http://", "https://")):
-        problems.append(f"ZEN_API_BASE must start with http:// or https:// (it is {base!r})")
+    parts = urlsplit(base)
+    bad_base = bool(base) and (parts.scheme not in ("http", "https") or not parts.netloc)
+    if bad_base:
+        problems.append(f"ZEN_API_BASE must be an http:// or https:// URL with a host (it is {base!r})")
     if problems:
-        names = missing + placeholders or ["ZEN_API_BASE"]
+        names = missing + placeholders + (["ZEN_API_BASE"] if bad_base else [])
         example = "\n".join(f'  export {name}="..."' for name in names)
         raise ZenConfigError(
             "The Zen Mesh configuration is incomplete: " + "; ".join(problems) + ".",
