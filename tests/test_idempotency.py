@@ -130,3 +130,17 @@ def test_a_client_that_goes_away_releases_its_key(api):
             break
         time.sleep(0.05)
     assert response.status_code == 201, response.text
+
+
+def test_a_client_that_has_its_answer_never_meets_its_own_key_in_flight(api):
+    """The answer is stored before it is sent, and a rejected request's key is freed before its 400."""
+    for number in range(40):
+        key = {"Idempotency-Key": f"key-back-to-back-{number}"}
+        body = {**FLOW, "name": f"back-to-back-{number}"}
+        assert api.post("{plane}/delivery-flows", json=body, headers=key).status_code == 201
+        again = api.post("{plane}/delivery-flows", json=body, headers=key)
+        assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true", again.text
+        bad_key = {"Idempotency-Key": f"key-bad-then-fixed-{number}"}
+        assert api.post("{plane}/delivery-flows", json={**body, "name": "Bad"}, headers=bad_key).status_code == 400
+        fixed = api.post("{plane}/delivery-flows", json={**body, "name": f"fixed-{number}"}, headers=bad_key)
+        assert fixed.status_code == 201, fixed.text

@@ -91,10 +91,15 @@ class IdempotencyMiddleware:
         await send_bytes(send, row["status"], row["body"], headers)
 
     async def _run_and_record(self, scope: Scope, receive: Receive, send: Send, digest: str, key: str) -> None:
-        """Run the request under a claimed key, then store its response (or release the key)."""
+        """Run the request under a claimed key, store its response, and only then send it.
+
+        Holding the response until it is stored means a client that has its answer can never
+        meet its own key still in flight.
+        """
         status = 500
         chunks: list[bytes] = []
         content_type = "application/json"
+        held: list[Message] = []
 
         async def capture(message: Message) -> None:
             nonlocal status, content_type
@@ -105,9 +110,9 @@ class IdempotencyMiddleware:
                         content_type = value.decode("latin-1")
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
-            await send(message)
+            held.append(message)
 
-        stored = False
+        settled = False  # the key is stored as done, or released
         try:
             body = await read_body_or_refuse(scope, receive, send)
             if body is None:
@@ -124,11 +129,15 @@ class IdempotencyMiddleware:
                     content_type,
                     state(scope).get("request_id", ""),
                 )
-                stored = True
+            else:
+                await anyio.to_thread.run_sync(self._release, digest, key)
+            settled = True
         finally:
-            if not stored:
+            if not settled:
                 with anyio.CancelScope(shield=True):
                     await anyio.to_thread.run_sync(self._release, digest, key)
+        for message in held:
+            await send(message)
 
     def _claim(self, digest: str, key: str) -> sqlite3.Row | None:
         """Claim the key for this request; return the finished row if the key was used already."""
