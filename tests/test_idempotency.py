@@ -7,6 +7,8 @@ import socket
 import time
 from urllib.parse import urlsplit
 
+import pytest
+
 from helpers import assert_error
 
 FLOW = {
@@ -80,36 +82,53 @@ def test_a_key_over_255_characters_is_400(api):
     assert api.post("{plane}/delivery-flows", json=FLOW, headers={"Idempotency-Key": "k" * 255}).status_code == 201
 
 
-def test_a_key_in_flight_is_409_and_the_first_request_still_completes(api):
-    """The first request sends its headers and half its body, then waits: its key is in flight."""
-    body = json.dumps(FLOW).encode()
+def _slow_start(api, key: str, body: bytes) -> socket.socket:
+    """Send a POST's headers and the first bytes of its body, and leave it waiting."""
     url = urlsplit(api.url("{plane}/delivery-flows"))
     head = (
         f"POST {url.path} HTTP/1.1\r\nHost: {url.netloc}\r\n"
         f"Authorization: {api.session.headers['Authorization']}\r\n"
-        "Content-Type: application/json\r\nIdempotency-Key: key-in-flight\r\n"
+        f"Content-Type: application/json\r\nIdempotency-Key: {key}\r\n"
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     ).encode()
     slow = socket.create_connection((url.hostname, url.port), timeout=30)
-    try:
-        slow.sendall(head + body[:10])
-        deadline = time.monotonic() + 10
-        while True:  # the server claims the key as soon as the headers are in
-            second = api.post("{plane}/delivery-flows", json=FLOW, headers={"Idempotency-Key": "key-in-flight"})
-            if second.status_code == 409 or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
+    slow.sendall(head + body[:10])
+    return slow
+
+
+def _finish(slow: socket.socket, body: bytes) -> bytes:
+    slow.sendall(body[10:])
+    answer = b""
+    while chunk := slow.recv(65536):
+        answer += chunk
+    slow.close()
+    return answer
+
+
+def test_a_key_in_flight_is_409_and_the_first_request_still_completes(api):
+    """The first request sends its headers and part of its body, then waits: its key is in flight.
+
+    The second request must arrive after the server has read the first one's headers; if it
+    overtakes them (a slow machine), the attempt is repeated with a fresh key.
+    """
+    for attempt in range(5):
+        key, flow = f"key-in-flight-{attempt}", {**FLOW, "name": f"in-flight-{attempt}"}
+        body = json.dumps(flow).encode()
+        slow = _slow_start(api, key, body)
+        time.sleep(0.2 * (attempt + 1))
+        second = api.post("{plane}/delivery-flows", json=flow, headers={"Idempotency-Key": key})
+        answer = _finish(slow, body)
+        if second.status_code == 201:  # overtaken: the first request then replayed the second's answer
+            assert answer.startswith(b"HTTP/1.1 201"), answer[:200]
+            continue
         assert_error(second, 409, "idempotency_key_in_use", "Idempotency-Key")
-        slow.sendall(body[10:])
-        answer = b""
-        while chunk := slow.recv(65536):
-            answer += chunk
-    finally:
-        slow.close()
-    assert answer.startswith(b"HTTP/1.1 201"), answer[:200]
-    third = api.post("{plane}/delivery-flows", json=FLOW, headers={"Idempotency-Key": "key-in-flight"})
-    assert third.status_code == 201 and third.headers["Idempotent-Replayed"] == "true"
-    assert len(_flows(api)) == 1
+        assert answer.startswith(b"HTTP/1.1 201"), answer[:200]
+        third = api.post("{plane}/delivery-flows", json=flow, headers={"Idempotency-Key": key})
+        assert third.status_code == 201 and third.headers["Idempotent-Replayed"] == "true"
+        break
+    else:
+        pytest.fail("the second request overtook the first one's headers five times")
+    assert sorted(f["name"] for f in _flows(api)) == [f"in-flight-{n}" for n in range(attempt + 1)]
 
 
 def test_a_client_that_goes_away_releases_its_key(api):
