@@ -43,10 +43,18 @@ from .errors import (
 if TYPE_CHECKING:
     from .client import ZenClient
     from .frames import load_flows
+    from .widgets import FlowForm, SetupForm, flow_form, setup
 
 __version__ = "0.1.0"
 
-_LAZY = {"ZenClient": "client", "load_flows": "frames"}
+_LAZY = {
+    "ZenClient": "client",
+    "load_flows": "frames",
+    "setup": "widgets",
+    "flow_form": "widgets",
+    "SetupForm": "widgets",
+    "FlowForm": "widgets",
+}
 
 __all__ = [
     "BadRequestError",
@@ -69,14 +77,26 @@ __all__ = [
     "TenantNotFound",
     "UnauthorizedError",
     "ZenAPIError",
+    "FlowForm",
+    "SetupForm",
     "ZenClient",
     "ZenConfig",
     "ZenConfigError",
     "ZenConnectionError",
     "ZenError",
     "__version__",
+    "flow_form",
     "load_flows",
+    "load_ipython_extension",
+    "setup",
 ]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext zen_nb``: register the magics (imported only now, with IPython)."""
+    from .magics import ZenMagics
+
+    ipython.register_magics(ZenMagics)
 
 
 def __getattr__(name: str) -> Any:

@@ -15,7 +15,7 @@ from urllib3.util.retry import Retry
 
 from .config import ZenConfig
 from .errors import ZenError
-from .objects import Adapter, ApiObject, Flow, Ingester, Plane, Target, Tenant
+from .objects import Adapter, ApiObject, Flow, Ingester, ObjectList, Plane, Target, Tenant
 from .transport import DEFAULT_TIMEOUT, Transport
 
 PAGE_SIZE = 250
@@ -87,21 +87,21 @@ class ZenClient:
         """The tenant of ``ZEN_TENANT_ID``: ``id``, ``name``, ``plan``."""
         return Tenant(self._http.request("GET", ""))
 
-    def list_planes(self) -> list[Plane]:
+    def list_planes(self) -> ObjectList:
         """Every plane of the tenant."""
-        return list(self._each("/clusters", Plane))
+        return ObjectList(self._each("/clusters", Plane))
 
     def get_plane(self, plane: str | None = None) -> Plane:
         """One plane (``ZEN_PLANE_ID`` by default)."""
         return Plane(self._http.request("GET", self._plane_path(plane)))
 
-    def list_adapters(self, plane: str | None = None) -> list[Adapter]:
+    def list_adapters(self, plane: str | None = None) -> ObjectList:
         """The ingester adapters deployed on a plane."""
-        return list(self._each(self._plane_path(plane, "/adapters"), Adapter))
+        return ObjectList(self._each(self._plane_path(plane, "/adapters"), Adapter))
 
-    def list_ingesters(self, plane: str | None = None) -> list[Ingester]:
+    def list_ingesters(self, plane: str | None = None) -> ObjectList:
         """The ingesters of a plane: the sources a flow can start from."""
-        return list(self._each(self._plane_path(plane, "/ingesters"), Ingester))
+        return ObjectList(self._each(self._plane_path(plane, "/ingesters"), Ingester))
 
     def get_ingester(self, ingester: str, plane: str | None = None) -> Ingester:
         """One ingester."""
@@ -124,9 +124,9 @@ class ZenClient:
         """The targets of a plane, page by page."""
         return self._each(self._plane_path(plane, "/targets"), Target, type=type)
 
-    def list_targets(self, plane: str | None = None, *, type: str | None = None) -> list[Target]:
+    def list_targets(self, plane: str | None = None, *, type: str | None = None) -> ObjectList:
         """Every target of a plane (of one ``type`` if given)."""
-        return list(self.iter_targets(plane, type=type))
+        return ObjectList(self.iter_targets(plane, type=type))
 
     def get_target(self, target: str | Mapping[str, Any], plane: str | None = None) -> Target:
         """One target."""
@@ -231,9 +231,9 @@ class ZenClient:
         status: str | None = None,
         source: str | None = None,
         target_type: str | None = None,
-    ) -> list[Flow]:
+    ) -> ObjectList:
         """Every flow of a plane (all pages), optionally filtered by status, source and target type."""
-        return list(self.iter_flows(plane, status=status, source=source, target_type=target_type))
+        return ObjectList(self.iter_flows(plane, status=status, source=source, target_type=target_type))
 
     def get_flow(self, flow: str | Mapping[str, Any], plane: str | None = None) -> Flow:
         """One flow."""

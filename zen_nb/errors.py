@@ -28,6 +28,21 @@ class ZenError(Exception):
     def __str__(self) -> str:
         return f"{self.message}\nFix: {self.fix}" if self.fix else self.message
 
+    def _details(self) -> list[str]:
+        details = [
+            f"HTTP {self.status}" if self.status else "",
+            self.code or "",
+            f"field {self.field}" if self.field else "",
+        ]
+        details.append(f"request id {self.request_id}" if self.request_id else "")
+        return [detail for detail in details if detail]
+
+    def _repr_html_(self) -> str:
+        """How an error object shows when it is a cell's value (e.g. in a form's result area)."""
+        from .display import error_html
+
+        return error_html(type(self).__name__, self.message, self.fix, self._details())
+
     def _render_traceback_(self) -> list[str]:
         """IPython shows these lines instead of a traceback through zen_nb's internals."""
         lines = [f"{type(self).__name__}: {self.message}"]

@@ -40,6 +40,11 @@ class ApiObject(dict):
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(repr(self))
 
+    def _repr_html_(self) -> str:
+        from .display import object_html
+
+        return object_html(type(self).__name__, self)
+
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | {key for key in self if key.isidentifier()})
 
@@ -78,3 +83,17 @@ class Flow(ApiObject):
     """A delivery flow: ``id``, ``name``, ``source``, ``target`` ``{id, type}``, ``status``..."""
 
     summary_fields = ("id", "name", "source", "target", "status")
+
+
+class ObjectList(list):
+    """A list of API objects that shows as a table in a notebook (and is still a plain list)."""
+
+    def _repr_html_(self) -> str:
+        from .display import list_html
+
+        columns: list[str] = []
+        for item in self:
+            for key in getattr(item, "summary_fields", ("id",)):
+                if key not in columns:
+                    columns.append(key)
+        return list_html(self, columns)

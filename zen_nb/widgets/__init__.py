@@ -1,0 +1,24 @@
+"""Forms for JupyterLab (ipywidgets 8): set up the ``ZEN_*`` environment, and create a flow.
+
+They leave the kernel in the state the recipe's plain code expects (``os.environ`` set), show
+results and errors in place, and never put the API token into a widget's state or an output.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .flow_form import FlowForm
+from .setup_form import SetupForm
+
+__all__ = ["FlowForm", "SetupForm", "flow_form", "setup"]
+
+
+def setup(**kwargs: Any) -> SetupForm:
+    """The environment form: the five ``ZEN_*`` values, "Use local sandbox", "Check connection", "Apply"."""
+    return SetupForm(**kwargs)
+
+
+def flow_form(client: Any = None, **kwargs: Any) -> FlowForm:
+    """The create-a-flow form for the plane of ``ZEN_PLANE_ID`` (a client reading the environment by default)."""
+    return FlowForm(client, **kwargs)

@@ -1,0 +1,192 @@
+"""``SetupForm``: the five ``ZEN_*`` values as a form, and the buttons that make them work.
+
+The token field is a password field that is never filled with the current token: a token
+typed into it is taken into this Python object at once (on Enter or leaving the field) and
+the field is emptied, so no widget's state ever holds it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import MutableMapping
+from typing import Any
+
+import ipywidgets as widgets
+
+from .. import local_sandbox
+from ..config import VARIABLES, ZenConfig
+from ..display import error_html, success_html
+from ..errors import ZenError
+
+_LAYOUT = {"width": "min(100%, 560px)"}
+_STYLE = {"description_width": "140px"}
+_TOKEN_SET = "set (hidden): type a new token to replace it"
+_TOKEN_UNSET = "not set: paste your API token, then press Enter"
+_TOKEN_TAKEN = "entered (hidden): press Apply to use it"
+
+
+class SetupForm(widgets.VBox):
+    """Fields for ZEN_API_BASE, ZEN_API_TOKEN, ZEN_TENANT_ID, ZEN_PLANE_ID, ZEN_ADAPTER_ID."""
+
+    def __init__(self, environ: MutableMapping[str, str] | None = None) -> None:
+        self._environ = os.environ if environ is None else environ
+        self._token: str | None = None  # a token entered here or found for the sandbox, not yet applied
+        env = self._environ
+        self.base_field = widgets.Text(
+            value=env.get("ZEN_API_BASE", ""),
+            description="ZEN_API_BASE",
+            placeholder="https://api.zen-mesh.io",
+            layout=_LAYOUT,
+            style=_STYLE,
+        )
+        self.token_field = widgets.Password(
+            value="",
+            description="ZEN_API_TOKEN",
+            continuous_update=False,
+            placeholder=_TOKEN_SET if env.get("ZEN_API_TOKEN") else _TOKEN_UNSET,
+            layout=_LAYOUT,
+            style=_STYLE,
+        )
+        self.tenant_field = widgets.Text(
+            value=env.get("ZEN_TENANT_ID", ""), description="ZEN_TENANT_ID", layout=_LAYOUT, style=_STYLE
+        )
+        self.plane_field = widgets.Text(
+            value=env.get("ZEN_PLANE_ID", ""),
+            description="ZEN_PLANE_ID",
+            placeholder="plane_dev_us_east_1",
+            layout=_LAYOUT,
+            style=_STYLE,
+        )
+        self.adapter_field = widgets.Text(
+            value=env.get("ZEN_ADAPTER_ID", ""),
+            description="ZEN_ADAPTER_ID",
+            placeholder="adapter_stripe_ingester",
+            layout=_LAYOUT,
+            style=_STYLE,
+        )
+        self.sandbox_button = widgets.Button(
+            description="Use local sandbox",
+            icon="server",
+            tooltip="Connect to a running sandbox, or start one in this kernel",
+        )
+        self.check_button = widgets.Button(
+            description="Check connection", icon="plug", tooltip="Read the tenant and the plane with these values"
+        )
+        self.apply_button = widgets.Button(
+            description="Apply",
+            icon="check",
+            button_style="primary",
+            tooltip="Set os.environ so the recipe's code works in the next cell",
+        )
+        self.status = widgets.HTML()
+        self.token_field.observe(self._take_token, names="value")
+        self.sandbox_button.on_click(self.use_sandbox)
+        self.check_button.on_click(self.check_connection)
+        self.apply_button.on_click(self.apply)
+        buttons = widgets.HBox([self.sandbox_button, self.check_button, self.apply_button])
+        fields = [self.base_field, self.token_field, self.tenant_field, self.plane_field, self.adapter_field]
+        super().__init__([widgets.HTML("<b>Zen Mesh environment</b>"), *fields, buttons, self.status])
+        self._show_initial_state()
+
+    def __repr__(self) -> str:
+        return "SetupForm(ZEN_API_BASE, ZEN_API_TOKEN, ZEN_TENANT_ID, ZEN_PLANE_ID, ZEN_ADAPTER_ID)"
+
+    # -- the token never stays in a widget --------------------------------------------------------
+
+    def _take_token(self, change: dict[str, Any]) -> None:
+        if change["new"]:
+            self._token = change["new"].strip()
+            self.token_field.value = ""
+            self.token_field.placeholder = _TOKEN_TAKEN
+
+    def _current_token(self) -> str:
+        return self._token or self._environ.get("ZEN_API_TOKEN", "")
+
+    # -- state ----------------------------------------------------------------------------------
+
+    def values(self) -> dict[str, str]:
+        """The five values as the form holds them (the token from this form or the environment)."""
+        return {
+            "ZEN_API_BASE": self.base_field.value.strip(),
+            "ZEN_API_TOKEN": self._current_token(),
+            "ZEN_TENANT_ID": self.tenant_field.value.strip(),
+            "ZEN_PLANE_ID": self.plane_field.value.strip(),
+            "ZEN_ADAPTER_ID": self.adapter_field.value.strip(),
+        }
+
+    def config(self) -> ZenConfig:
+        """A :class:`ZenConfig` of the form's values (:class:`ZenConfigError` when incomplete)."""
+        return ZenConfig(environ=self.values())
+
+    def _show_initial_state(self) -> None:
+        try:
+            config = ZenConfig(environ=self._environ)
+        except ZenError:
+            missing = [name for name in VARIABLES.values() if not self._environ.get(name)]
+            self.status.value = (
+                f"<i>Not set yet: {', '.join(missing)}. Fill the fields or click <b>Use local sandbox</b>, "
+                "then <b>Apply</b>.</i>"
+            )
+            return
+        self.status.value = success_html(
+            f"Environment complete: {config.api_base}, tenant {config.tenant_id}, plane {config.plane_id}, "
+            "token set. Nothing to do; Check connection tests it."
+        )
+
+    def _show_error(self, error: ZenError) -> None:
+        self.status.value = error_html(type(error).__name__, error.message, error.fix, error._details())
+
+    # -- buttons --------------------------------------------------------------------------------
+
+    def use_sandbox(self, _button: Any = None) -> None:
+        """Fill the fields with a local sandbox's demo tenant (found running, or started here)."""
+        try:
+            env, what = local_sandbox.find_or_start()
+        except Exception as error:  # noqa: BLE001 - shown to the user, with the way out
+            self.status.value = error_html(
+                "Sandbox",
+                f"could not start a local sandbox: {error}",
+                "Install it with pip install 'zen_nb[sandbox]', or run `zen-nb sandbox` in a terminal.",
+                [],
+            )
+            return
+        self.base_field.value = env["ZEN_API_BASE"]
+        self.tenant_field.value = env["ZEN_TENANT_ID"]
+        self.plane_field.value = env["ZEN_PLANE_ID"]
+        self.adapter_field.value = env["ZEN_ADAPTER_ID"]
+        self._token = env["ZEN_API_TOKEN"]
+        self.token_field.placeholder = "the sandbox's demo token (hidden): press Apply to use it"
+        self.status.value = success_html(f"Local sandbox: {what}. Check connection, then Apply.")
+
+    def check_connection(self, _button: Any = None) -> None:
+        """Read the tenant and the plane with the form's values; say what was found, or the error and its fix."""
+        from ..client import ZenClient
+
+        try:
+            config = self.config()
+            with ZenClient(config, retry=1, timeout=(3, 10)) as client:
+                tenant = client.get_tenant()
+                plane = client.get_plane()
+        except ZenError as error:
+            self._show_error(error)
+            return
+        self.status.value = success_html(
+            f"Connected to {config.api_base}: tenant {tenant.get('name')} ({tenant.get('id')}, plan "
+            f"{tenant.get('plan')}), plane {plane.get('id')} ({plane.get('region')})."
+        )
+
+    def apply(self, _button: Any = None) -> None:
+        """Set ``os.environ`` to the form's values, so the recipe's ``os.environ[...]`` code works."""
+        try:
+            config = self.config()
+        except ZenError as error:
+            self._show_error(error)
+            return
+        self._environ.update(config.as_env())
+        self._token = None
+        self.token_field.value = ""
+        self.token_field.placeholder = _TOKEN_SET
+        self.status.value = success_html(
+            f"Applied: the five ZEN_* variables are set in this kernel ({config.api_base}, tenant "
+            f"{config.tenant_id}, plane {config.plane_id}; token set, not shown)."
+        )
