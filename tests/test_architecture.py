@@ -46,6 +46,28 @@ def test_the_sandbox_imports_nothing_of_zen_nb_outside_itself():
                 assert name in ("zen_nb",) or name.startswith("zen_nb.sandbox"), f"{path.name} imports {name}"
 
 
+CLIENT_MODULES = (
+    "config",
+    "errors",
+    "fixes",
+    "objects",
+    "transport",
+    "client",
+    "frames",
+    "progress",
+    "display",
+    "names",
+    "codegen",
+)
+
+
+def test_the_client_imports_nothing_of_the_sandbox():
+    """They meet only in the contract; only the kernel's sandbox link (forms, magics, CLI) may start one."""
+    for module in CLIENT_MODULES:
+        path = PACKAGE / f"{module}.py"
+        assert not [name for name in _imports(path) if name.startswith("zen_nb.sandbox")], path.name
+
+
 def test_only_the_sandbox_imports_fastapi_or_uvicorn():
     for path in PACKAGE.rglob("*.py"):
         if "sandbox" in path.relative_to(PACKAGE).parts:
