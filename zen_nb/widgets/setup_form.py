@@ -32,13 +32,7 @@ class SetupForm(widgets.VBox):
         self._environ = os.environ if environ is None else environ
         self._token: str | None = None  # a token entered here or found for the sandbox, not yet applied
         env = self._environ
-        self.base_field = widgets.Text(
-            value=env.get("ZEN_API_BASE", ""),
-            description="ZEN_API_BASE",
-            placeholder="https://api.zen-mesh.io",
-            layout=_LAYOUT,
-            style=_STYLE,
-        )
+        self.base_field = _variable_field(env, "ZEN_API_BASE", "https://api.zen-mesh.io")
         self.token_field = widgets.Password(
             value="",
             description="ZEN_API_TOKEN",
@@ -47,23 +41,9 @@ class SetupForm(widgets.VBox):
             layout=_LAYOUT,
             style=_STYLE,
         )
-        self.tenant_field = widgets.Text(
-            value=env.get("ZEN_TENANT_ID", ""), description="ZEN_TENANT_ID", layout=_LAYOUT, style=_STYLE
-        )
-        self.plane_field = widgets.Text(
-            value=env.get("ZEN_PLANE_ID", ""),
-            description="ZEN_PLANE_ID",
-            placeholder="plane_dev_us_east_1",
-            layout=_LAYOUT,
-            style=_STYLE,
-        )
-        self.adapter_field = widgets.Text(
-            value=env.get("ZEN_ADAPTER_ID", ""),
-            description="ZEN_ADAPTER_ID",
-            placeholder="adapter_stripe_ingester",
-            layout=_LAYOUT,
-            style=_STYLE,
-        )
+        self.tenant_field = _variable_field(env, "ZEN_TENANT_ID", "your tenant id")
+        self.plane_field = _variable_field(env, "ZEN_PLANE_ID", "plane_dev_us_east_1")
+        self.adapter_field = _variable_field(env, "ZEN_ADAPTER_ID", "adapter_stripe_ingester")
         self.sandbox_button = widgets.Button(
             description="Use local sandbox",
             icon="server",
@@ -190,3 +170,10 @@ class SetupForm(widgets.VBox):
             f"Applied: the five ZEN_* variables are set in this kernel ({config.api_base}, tenant "
             f"{config.tenant_id}, plane {config.plane_id}; token set, not shown)."
         )
+
+
+def _variable_field(environ: MutableMapping[str, str], name: str, placeholder: str) -> widgets.Text:
+    """A text field for one ``ZEN_*`` variable, filled from the environment."""
+    return widgets.Text(
+        value=environ.get(name, ""), description=name, placeholder=placeholder, layout=_LAYOUT, style=_STYLE
+    )
