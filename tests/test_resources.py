@@ -153,3 +153,10 @@ def test_rate_limit_answers_429_with_retry_after():
     assert_error(answers[-1], 429, "rate_limited")
     assert 1 <= int(answers[-1].headers["Retry-After"]) <= 60
     assert int(answers[-1].headers["X-RateLimit-Reset"]) > time.time()
+
+
+def test_a_base_with_a_trailing_slash_works_in_the_recipes_concatenation(api):
+    """The contract lets ZEN_API_BASE end in "/"; "$ZEN_API_BASE/tenants/..." then has "//"."""
+    response = api.session.get(f"{api.base_url}//tenants/{api.tenant_id}//clusters", timeout=30)
+    assert response.status_code == 200
+    assert [plane["id"] for plane in response.json()["data"]] == ["plane_dev_us_east_1", "plane_prod_eu_west_1"]
