@@ -41,7 +41,7 @@ token = os.environ["ZEN_API_TOKEN"]
 tenant_id = os.environ["ZEN_TENANT_ID"]
 plane_id = {python_plane}
 
-payload = {json.dumps(payload, indent=4)}
+payload = {json.dumps(payload, indent=4, ensure_ascii=False)}
 
 response = requests.post(
     f"{{base_url}}/tenants/{{tenant_id}}/clusters/{{plane_id}}/delivery-flows",

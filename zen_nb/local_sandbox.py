@@ -8,6 +8,7 @@ here serves from this process (a background thread) with the persistent database
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,7 +42,7 @@ def is_sandbox(base_url: str) -> bool:
         return False
 
 
-def candidates(environ: dict[str, str] | None = None) -> list[str]:
+def candidates(environ: Mapping[str, str] | None = None) -> list[str]:
     """Where to look: ``ZEN_API_BASE`` if it is on loopback, then the default port."""
     environ = dict(os.environ if environ is None else environ)
     found = []
@@ -54,15 +55,18 @@ def candidates(environ: dict[str, str] | None = None) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def find() -> str | None:
+def find(environ: Mapping[str, str] | None = None) -> str | None:
     """The base URL of a running sandbox, or None."""
-    return next((base for base in candidates() if is_sandbox(base)), None)
+    return next((base for base in candidates(environ) if is_sandbox(base)), None)
 
 
-def find_or_start() -> tuple[dict[str, str], str]:
-    """The demo tenant's ``ZEN_*`` values of a running sandbox (started if none runs), and what was done."""
+def find_or_start(environ: Mapping[str, str] | None = None) -> tuple[dict[str, str], str]:
+    """The demo tenant's ``ZEN_*`` values of a running sandbox (started if none runs), and what was done.
+
+    ``environ`` (``os.environ`` by default) says where to look first: its ``ZEN_API_BASE``.
+    """
     global _started
-    base = find()
+    base = find(environ)
     if base is not None:
         return sandbox_env(base), f"found the sandbox running at {base}"
     from . import sandbox

@@ -98,8 +98,14 @@ class FlowForm(widgets.VBox):
             ingesters = self.client.list_ingesters(plane)
             targets = self.client.list_targets(plane)
         except ZenError as error:
+            # The old plane's choices must not stay: a flow would be sent to a plane they are not of.
+            self._target_types = {}
+            _set_options(self.source_picker, [])
+            _set_options(self.target_picker, [])
             self._show_error(error)
+            self._changed()
             return
+        self.result.value = ""
         self._target_types = {target["id"]: target["type"] for target in targets}
         _set_options(self.source_picker, [(f"{item.get('name')} ({item['id']})", item["id"]) for item in ingesters])
         _set_options(

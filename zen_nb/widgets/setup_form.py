@@ -121,7 +121,9 @@ class SetupForm(widgets.VBox):
     def use_sandbox(self, _button: Any = None) -> None:
         """Fill the fields with a local sandbox's demo tenant (found running, or started here)."""
         try:
-            env, what = local_sandbox.find_or_start()
+            # Look first where this form points (a base typed here, or its environment's).
+            where = {"ZEN_API_BASE": self.base_field.value.strip() or self._environ.get("ZEN_API_BASE", "")}
+            env, what = local_sandbox.find_or_start(where)
         except Exception as error:  # noqa: BLE001 - shown to the user, with the way out
             self.status.value = error_html(
                 "Sandbox",
