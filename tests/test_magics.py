@@ -62,7 +62,7 @@ def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Interacti
     builtins_before = set(vars(builtins))
     config = Config()
     config.HistoryManager.enabled = False
-    config.InteractiveShell.colors = "NoColor"
+    config.InteractiveShell.colors = "nocolor"  # lowercase: IPython 9 deprecates "NoColor"
     InteractiveShell.clear_instance()
     ipython = InteractiveShell.instance(config=config)
     try:
