@@ -40,6 +40,11 @@ def object_id(value: str | Mapping[str, Any]) -> str:
     return str(value)
 
 
+def _given(**fields: Any) -> dict[str, Any]:
+    """The fields of an update that were given (``None`` included: it clears a field)."""
+    return {key: value for key, value in fields.items() if value is not UNSET}
+
+
 def _segment(value: str) -> str:
     return quote(value, safe="")
 
@@ -142,11 +147,7 @@ class ZenClient:
         plane: str | None = None,
     ) -> Target:
         """Change a target's name, url or description (``description=None`` clears it)."""
-        body = {
-            key: value
-            for key, value in (("name", name), ("url", url), ("description", description))
-            if value is not UNSET
-        }
+        body = _given(name=name, url=url, description=description)
         path = self._plane_path(plane, f"/targets/{_segment(object_id(target))}")
         return Target(self._http.request("PATCH", path, body=body))
 
@@ -250,11 +251,7 @@ class ZenClient:
         plane: str | None = None,
     ) -> Flow:
         """Change a flow's name, description (``None`` clears it), status or target. The source is fixed."""
-        body = {
-            key: value
-            for key, value in (("name", name), ("description", description), ("status", status))
-            if value is not UNSET
-        }
+        body = _given(name=name, description=description, status=status)
         if target is not UNSET:
             body.update(self._targets_body(target, plane))
         return Flow(self._http.request("PATCH", self._flow_path(flow, plane), body=body))

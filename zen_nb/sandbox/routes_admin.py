@@ -13,7 +13,7 @@ from .errors import ApiError
 from .ids import new_id, new_token
 from .schemas import TenantCreate
 from .seed import DEMO_TENANT_ID, insert_tenant, seed_database
-from .store import utc_now
+from .store import clear_rows, utc_now
 
 ADMIN_HINT = "send 'Authorization: Bearer <admin token>': the admin token that the sandbox printed when it started"
 
@@ -37,8 +37,8 @@ def health() -> dict[str, Any]:
 
 @router.post("/reset", summary="Delete everything and seed the database again")
 def reset(store: StoreDep) -> dict[str, Any]:
-    store.clear()
-    with store.transaction() as db:
+    with store.transaction() as db:  # one transaction: no request sees the database half reset
+        clear_rows(db)
         seed_database(db)
     return {"reset": True, "tenantId": DEMO_TENANT_ID}
 

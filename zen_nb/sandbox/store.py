@@ -130,6 +130,12 @@ def utc_now() -> str:
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
+def clear_rows(db: sqlite3.Connection) -> None:
+    """Delete every row (the schema stays): the first half of a reset, inside its transaction."""
+    for table in DATA_TABLES:
+        db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+
+
 class Store:
     """The sandbox's database: one SQLite connection, one transaction at a time."""
 
@@ -189,12 +195,6 @@ class Store:
         """Run one query and return its first row, or None."""
         with self._lock:
             return self._conn.execute(sql, params).fetchone()
-
-    def clear(self) -> None:
-        """Delete every row (the schema stays): the first half of a reset."""
-        with self.transaction() as db:
-            for table in DATA_TABLES:
-                db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
 
     def close(self) -> None:
         """Close the connection (a WAL checkpoint happens on close)."""
