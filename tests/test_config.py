@@ -156,6 +156,22 @@ def test_as_env_round_trips():
     assert ZenConfig(environ=config.as_env()) == config
 
 
+def test_export_lines_are_the_recipe_prerequisites_without_the_token():
+    lines = ZenConfig(environ=ENV).export_lines().splitlines()
+    assert [line.split("=")[0] for line in lines] == [f"export {name}" for name in NAMES]
+    assert lines[0] == 'export ZEN_API_BASE="https://api.zen-mesh.io"'
+    assert lines[2] == f'export ZEN_TENANT_ID="{ENV["ZEN_TENANT_ID"]}"'
+    assert_no_secret("\n".join(lines))
+
+
+def test_the_token_line_keeps_a_placeholder_that_is_refused_until_replaced():
+    lines = ZenConfig(environ=ENV).export_lines().splitlines()
+    pasted = dict(line.removeprefix("export ").split("  #")[0].replace('"', "").split("=", 1) for line in lines)
+    with pytest.raises(ZenConfigError, match="ZEN_API_TOKEN"):
+        ZenConfig(environ=pasted)
+    assert ZenConfig(environ={**pasted, "ZEN_API_TOKEN": TOKEN}) == ZenConfig(environ=ENV)
+
+
 # --- what is refused ------------------------------------------------------------------------
 
 MISSING_SETS = [set(names) for count in range(1, 6) for names in itertools.combinations(NAMES, count)]

@@ -40,6 +40,15 @@ def test_every_demo_path_is_403_for_another_tenants_token(api, new_tenant):
     assert api.get("{plane}/targets/dest_stripe_prod_us_east_1").status_code == 200
 
 
+def test_the_seeded_neighbour_tenant_is_403_to_the_demo_token_on_every_path(api):
+    """The recipes' authentication lesson shows a real 403 with the demo token: the neighbour exists."""
+    for method, path in DEMO_PATHS:
+        url = f"{api.base_url}/tenants/tenant_neighbour/" + path.format(flow="flow_anything")
+        response = api.session.request(method, url.rstrip("/"), json={"name": "x"}, timeout=30)
+        assert_error(response, 403, "forbidden")
+    assert_error(api.session.get(f"{api.base_url}/tenants/tenant_nobody", timeout=30), 404, "tenant_not_found")
+
+
 def test_a_new_tenant_sees_none_of_the_demo_tenants_objects(api, new_tenant):
     api.create_flow("demo-flow")
     api.post("{plane}/targets", json={"name": "demo-only-target", "type": "slack"})

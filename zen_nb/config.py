@@ -76,6 +76,16 @@ class ZenConfig:
         """The five variables as a dict, e.g. for ``os.environ.update`` (it holds the token)."""
         return {VARIABLES[item.name]: getattr(self, item.name) for item in fields(self)}
 
+    def export_lines(self) -> str:
+        """The recipe's ``export`` lines for a shell, with these values but never the token.
+
+        The token line keeps the recipe's placeholder, which ``ZenConfig`` refuses until it is
+        replaced: printed lines end up in saved notebooks, logs and screen shares.
+        """
+        lines = [f'export {name}="{value}"' for name, value in self.as_env().items() if name != "ZEN_API_TOKEN"]
+        lines.insert(1, f'export ZEN_API_TOKEN="{PLACEHOLDER_PREFIX}your-api-token"  # not shown: paste yours')
+        return "\n".join(lines)
+
     def __repr__(self) -> str:
         return (
             f"ZenConfig(api_base={self.api_base!r}, api_token=<set, hidden>, tenant_id={self.tenant_id!r}, "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from .ids import token_digest
+from .ids import new_token, token_digest
 from .store import utc_now
 
 DEMO_TENANT_ID = "tenant_demo"
@@ -19,6 +19,10 @@ DEMO_TENANT_PLAN = "team"
 DEMO_TOKEN = "zen_test_sandbox_demo_token"
 DEMO_PLANE_ID = "plane_dev_us_east_1"
 DEMO_ADAPTER_ID = "adapter_stripe_ingester"
+# A second tenant whose token nobody has: it exists so that the demo token meets a real 403
+# (another tenant's path) and not a 404, as in the recipes' authentication lesson.
+NEIGHBOUR_TENANT_ID = "tenant_neighbour"
+NEIGHBOUR_TENANT_NAME = "Another tenant (no published token)"
 
 # plane id -> (name, region)
 PLANES = {
@@ -99,3 +103,4 @@ def insert_tenant(db: sqlite3.Connection, tenant_id: str, name: str, plan: str, 
 def seed_database(db: sqlite3.Connection) -> None:
     """Fill a new (or just reset) database: the demo tenant and its objects."""
     insert_tenant(db, DEMO_TENANT_ID, DEMO_TENANT_NAME, DEMO_TENANT_PLAN, DEMO_TOKEN, seed=True)
+    insert_tenant(db, NEIGHBOUR_TENANT_ID, NEIGHBOUR_TENANT_NAME, "business_plus", new_token(), seed=True)
