@@ -73,5 +73,5 @@ def problems(notebook: Any, secrets: Iterable[str] = ()) -> list[str]:
     match = ABSOLUTE_PATH_PATTERN.search(text)
     if match:
         start = max(0, match.start() - 30)
-        found.append(f"an absolute path is in the notebook: …{text[start:match.end() + 30]}…")
+        found.append(f"an absolute path is in the notebook: …{text[start : match.end() + 30]}…")
     return found
