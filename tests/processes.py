@@ -1,4 +1,4 @@
-"""A ``zen-nb sandbox`` process for tests: started on a free port, read until its banner, always stopped."""
+"""``zen-nb`` processes for tests: started, read until their banner, always stopped (only what they started)."""
 
 from __future__ import annotations
 
@@ -21,20 +21,26 @@ def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-class CliSandbox:
-    """One ``zen-nb sandbox`` process, started and read until its banner is complete.
+class CliProcess:
+    """One ``zen-nb COMMAND`` process, started and read until its banner is complete.
 
-    Pipes are drained by threads, so reads never block without a bound. Use it as a context
-    manager: on exit the process is killed if it is still running (only this pid).
+    Pipes are drained by threads, so reads never block without a bound. The process leads a
+    session of its own, so that Ctrl-C (:meth:`interrupt_group`) and the final kill reach the
+    children it started, and nothing else. Use it as a context manager.
     """
+
+    command = ""
+    ready = "Press Ctrl-C to stop."  # the banner's last line starts with this
+    startup_timeout: float = STARTUP_TIMEOUT
 
     def __init__(self, *args: str, env: dict[str, str]) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "zen_nb.cli", "sandbox", *args],
+            [sys.executable, "-m", "zen_nb.cli", self.command, *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             env=env,
+            start_new_session=True,
         )
         self._out: list[str] = []
         self._err: list[str] = []
@@ -45,16 +51,14 @@ class CliSandbox:
         ]
         for reader in self._readers:
             reader.start()
-        if not self._banner.wait(STARTUP_TIMEOUT) or "Press Ctrl-C to stop." not in self.stdout:
+        if not self._banner.wait(self.startup_timeout) or self.ready not in self.stdout:
             self.kill()
             raise AssertionError(f"no banner; stdout={self.stdout!r} stderr={self.stderr!r}")
-        self.base_url = re.search(r"serving (http://\S+)", self.stdout).group(1)  # type: ignore[union-attr]
-        self.port = int(self.base_url.rsplit(":", 1)[1])
 
     def _drain(self, pipe, lines: list[str], is_stdout: bool) -> None:
         for line in pipe:
             lines.append(line)
-            if is_stdout and line.startswith("Press Ctrl-C to stop."):
+            if is_stdout and line.startswith(self.ready):
                 self._banner.set()
         if is_stdout:
             self._banner.set()  # EOF: the process ended before its banner
@@ -82,13 +86,47 @@ class CliSandbox:
         self.proc.send_signal(signal.SIGINT)
         return self._finish(timeout)
 
+    def interrupt_group(self, timeout: float = STOP_TIMEOUT) -> int:
+        """Ctrl-C as a terminal sends it: SIGINT to the process and the children it started."""
+        os.killpg(self.proc.pid, signal.SIGINT)
+        return self._finish(timeout)
+
     def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
+        """Kill the process and whatever it started (its own session), if still running."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         self._finish(STOP_TIMEOUT)
 
-    def __enter__(self) -> CliSandbox:
+    def __enter__(self) -> CliProcess:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.kill()
+
+
+class CliSandbox(CliProcess):
+    """``zen-nb sandbox``: its base URL and port read from the banner."""
+
+    command = "sandbox"
+
+    def __init__(self, *args: str, env: dict[str, str]) -> None:
+        super().__init__(*args, env=env)
+        self.base_url = re.search(r"serving (http://\S+)", self.stdout).group(1)  # type: ignore[union-attr]
+        self.port = int(self.base_url.rsplit(":", 1)[1])
+
+
+class CliLab(CliProcess):
+    """``zen-nb lab``: JupyterLab's address and token, and the sandbox's base URL, read from the banner."""
+
+    command = "lab"
+    ready = "Press Ctrl-C to stop JupyterLab"
+    startup_timeout = 120.0
+
+    def __init__(self, *args: str, env: dict[str, str]) -> None:
+        super().__init__(*args, env=env)
+        self.url = re.search(r"JupyterLab: (http://\S+)", self.stdout).group(1)  # type: ignore[union-attr]
+        self.server = self.url.split("/lab", 1)[0]
+        self.token = self.url.rsplit("token=", 1)[1]
+        self.sandbox_url = re.search(r"ZEN_API_BASE=(http://[^,\s]+)", self.stdout).group(1)  # type: ignore[union-attr]

@@ -16,7 +16,7 @@ def _commands() -> list[str]:
 
 def test_the_first_screen_has_the_start_and_the_test_command():
     start, test = _commands()[:2]
-    assert "zen-nb sandbox" in start and "[sandbox]" in start
+    assert start.endswith("zen-nb lab") and "[lab]" in start
     assert "pytest" in test and "[test]" in test
 
 

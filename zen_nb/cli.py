@@ -48,6 +48,29 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N[/SECONDS]",
         help="requests allowed per token per window (default: 1000/1)",
     )
+
+    lab = commands.add_parser(
+        "lab",
+        help="open the recipes in JupyterLab, against a local sandbox",
+        description=(
+            "Start the sandbox (database in your data directory) and JupyterLab on the recipe notebooks, "
+            "with the five ZEN_* variables set for every kernel. Ctrl-C stops both."
+        ),
+    )
+    lab.add_argument("--port", type=int, default=None, help="JupyterLab's port (default: 8888, or the next free one)")
+    lab.add_argument("--no-browser", action="store_true", help="do not open a browser; just print the address")
+    lab.add_argument(
+        "--sandbox-port",
+        type=int,
+        default=8765,
+        help="the sandbox's port (default: 8765; a sandbox already there is used; 0 picks a free one)",
+    )
+    lab.add_argument("--db", default=None, help="the sandbox's SQLite database (default: as for `zen-nb sandbox`)")
+    lab.add_argument(
+        "--dir",
+        default=None,
+        help="the folder of notebooks to open (default: the recipes of this installation)",
+    )
     return parser
 
 
@@ -58,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .sandbox.command import run_sandbox
 
         return run_sandbox(args)
+    if args.command == "lab":
+        from .lab import run_lab
+
+        return run_lab(args)
     return 2  # pragma: no cover - argparse refuses unknown commands
 
 

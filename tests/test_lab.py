@@ -1,0 +1,219 @@
+"""``zen-nb lab``: the sandbox and JupyterLab on the recipes; a kernel started there sees the sandbox.
+
+One real ``zen-nb lab`` runs for this module, with Jupyter, IPython and the data directory in a
+temporary home. A kernel is started through JupyterLab's REST API and driven over its websocket,
+as the browser does.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import uuid
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+import websocket
+
+from zen_nb import recipes, sandbox
+from zen_nb.lab import free_port
+
+from notebook_sandbox import NOTEBOOKS, ROOT
+from processes import CliLab, clean_env
+
+RECIPES = sorted(path.name for path in NOTEBOOKS.glob("*.ipynb"))
+
+
+def lab_env(tmp_path: Path) -> dict[str, str]:
+    """No ZEN_* variables, and every Jupyter and IPython folder inside ``tmp_path``."""
+    folders = {
+        name: str(tmp_path / name.lower())
+        for name in ("IPYTHONDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "MPLCONFIGDIR")
+    }
+    return clean_env(tmp_path, **folders)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CliLab]:
+    tmp_path = tmp_path_factory.mktemp("lab")
+    port = free_port(18888)
+    with CliLab("--no-browser", "--port", str(port), "--sandbox-port", "0", env=lab_env(tmp_path)) as process:
+        process.tmp_path = tmp_path  # type: ignore[attr-defined]
+        yield process
+
+
+def run_in_kernel(lab: CliLab, code: str) -> str:
+    """Start a kernel through JupyterLab, run ``code`` there, return its stdout; shut the kernel down."""
+    params = {"token": lab.token}
+    response = requests.post(f"{lab.server}/api/kernels", params=params, json={"name": "python3"}, timeout=60)
+    assert response.status_code == 201, response.text
+    kernel_id = response.json()["id"]
+    ws_url = lab.server.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels?token={lab.token}"
+    connection = websocket.create_connection(ws_url, timeout=60)
+    try:
+        msg_id = uuid.uuid4().hex
+        connection.send(
+            json.dumps(
+                {
+                    "header": {
+                        "msg_id": msg_id,
+                        "msg_type": "execute_request",
+                        "username": "test",
+                        "session": uuid.uuid4().hex,
+                        "version": "5.3",
+                    },
+                    "parent_header": {},
+                    "metadata": {},
+                    "channel": "shell",
+                    "content": {"code": code, "silent": False, "store_history": False, "allow_stdin": False},
+                }
+            )
+        )
+        stdout = []
+        while True:
+            message = json.loads(connection.recv())
+            if message.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind = message["msg_type"]
+            if kind == "stream" and message["content"]["name"] == "stdout":
+                stdout.append(message["content"]["text"])
+            elif kind == "error":
+                raise AssertionError("\n".join(message["content"]["traceback"]))
+            elif kind == "execute_reply":
+                return "".join(stdout)
+    finally:
+        connection.close()
+        requests.delete(f"{lab.server}/api/kernels/{kernel_id}", params=params, timeout=60)
+
+
+def test_the_banner_gives_an_address_that_serves_the_recipes(lab):
+    assert lab.url.startswith(f"{lab.server}/lab/tree/00-setup-environment.ipynb?token=")
+    assert "recipes: " + str(NOTEBOOKS) in lab.stdout
+    listing = requests.get(f"{lab.server}/api/contents", params={"token": lab.token}, timeout=30)
+    assert listing.status_code == 200
+    assert sorted(item["name"] for item in listing.json()["content"] if item["type"] == "notebook") == RECIPES
+    page = requests.get(lab.url, timeout=30)
+    assert page.status_code == 200 and "JupyterLab" in page.text
+
+
+def test_the_banner_never_shows_the_api_token(lab):
+    assert sandbox.DEMO_TOKEN not in lab.stdout + lab.stderr
+
+
+def test_jupyterlab_wants_its_token_and_listens_on_loopback_only(lab):
+    assert requests.get(f"{lab.server}/api/contents", timeout=30).status_code == 403
+    assert lab.server.startswith("http://127.0.0.1:")
+
+
+def test_a_kernel_started_there_sees_the_sandboxs_zen_variables_and_reaches_it(lab):
+    output = run_in_kernel(
+        lab,
+        "import json, os, zen_nb\nfrom zen_nb.sandbox import DEMO_TOKEN\n"
+        "names = ['ZEN_API_BASE', 'ZEN_TENANT_ID', 'ZEN_PLANE_ID', 'ZEN_ADAPTER_ID']\n"
+        "seen = {name: os.environ.get(name) for name in names}\n"
+        "seen['demo_token'] = os.environ.get('ZEN_API_TOKEN') == DEMO_TOKEN\n"
+        "seen['tenant'] = zen_nb.ZenClient().get_tenant().id\n"
+        "seen['cwd'] = os.path.basename(os.getcwd())\n"
+        "print(json.dumps(seen))\n",
+    )
+    assert json.loads(output) == {
+        "ZEN_API_BASE": lab.sandbox_url,
+        "ZEN_TENANT_ID": sandbox.DEMO_TENANT_ID,
+        "ZEN_PLANE_ID": sandbox.DEMO_PLANE_ID,
+        "ZEN_ADAPTER_ID": sandbox.DEMO_ADAPTER_ID,
+        "demo_token": True,
+        "tenant": sandbox.DEMO_TENANT_ID,
+        "cwd": "notebooks",
+    }
+
+
+def test_the_sandbox_keeps_its_database_in_the_data_directory(lab):
+    database = lab.tmp_path / "data" / "zen-nb" / "sandbox.sqlite3"  # type: ignore[attr-defined]
+    assert f"({database})" in lab.stdout
+    assert database.exists()
+
+
+def test_ctrl_c_stops_jupyterlab_and_the_sandbox(tmp_path):
+    port = free_port(19888)
+    process = CliLab("--no-browser", "--port", str(port), "--sandbox-port", "0", env=lab_env(tmp_path))
+    try:
+        assert requests.get(f"{process.server}/api/status", params={"token": process.token}, timeout=30).ok
+        assert process.interrupt_group(timeout=60) == 0
+    finally:
+        process.kill()
+    assert "JupyterLab and the sandbox are stopped." in process.stdout
+    for url in (process.server, process.sandbox_url):
+        host, port_text = url.removeprefix("http://").split(":")
+        with pytest.raises(OSError):
+            socket.create_connection((host, int(port_text)), timeout=2).close()
+
+
+def test_a_missing_recipes_folder_is_one_line_and_exit_2(tmp_path):
+    from zen_nb.cli import main
+
+    assert main(["lab", "--dir", str(tmp_path / "nowhere"), "--no-browser"]) == 2
+
+
+def test_installed_recipes_are_copied_and_the_users_own_copies_kept(tmp_path):
+    shipped = tmp_path / "share"
+    shipped.mkdir()
+    for name in ("00-a.ipynb", "01-b.ipynb"):
+        (shipped / name).write_text("{}")
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    (workspace / "01-b.ipynb").write_text('{"edited": true}')
+    folder = recipes.copy_recipes(shipped, workspace)
+    assert (folder.copied, folder.kept) == (["00-a.ipynb"], ["01-b.ipynb"])
+    assert (workspace / "01-b.ipynb").read_text() == '{"edited": true}'
+    assert recipes.copy_recipes(shipped, workspace).copied == []
+
+
+def test_a_source_checkout_opens_its_own_notebooks_in_place():
+    assert recipes.locate().path == NOTEBOOKS
+
+
+def test_a_wheel_ships_the_recipes_and_an_installed_copy_finds_them(tmp_path):
+    """Built and installed for real (no dependencies): the recipes land in share/ and are copied out to run."""
+    source = tmp_path / "source"
+    source.mkdir()
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    for name in ("zen_nb", "notebooks"):
+        shutil.copytree(ROOT / name, source / name, ignore=ignore)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(tmp_path / "dist"), str(source)], check=True, timeout=300)
+    (wheel,) = (tmp_path / "dist").glob("zen_nb-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = sorted(Path(name).name for name in archive.namelist() if "/share/zen_nb/recipes/" in name)
+    assert shipped == RECIPES
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    subprocess.run([*pip, "--python", str(python), "install", "--no-deps", str(wheel)], check=True, timeout=300)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    found = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import json, sys; from pathlib import Path; from zen_nb import recipes\n"
+            "folder = recipes.locate(workspace=Path(sys.argv[1]))\n"
+            "print(json.dumps([str(recipes.source_recipes()), str(folder.path), folder.copied]))",
+            str(tmp_path / "workspace"),
+        ],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout) == ["None", str(tmp_path / "workspace"), RECIPES]
+    assert sorted(path.name for path in (tmp_path / "workspace").glob("*.ipynb")) == RECIPES

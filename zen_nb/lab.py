@@ -1,0 +1,172 @@
+"""``zen-nb lab``: the local sandbox and JupyterLab on the recipes, so a newcomer's first command works.
+
+The sandbox serves from this process (a background thread, the persistent database of
+``zen-nb sandbox``); JupyterLab runs as a child process whose environment holds the sandbox's
+five ``ZEN_*`` variables, which every kernel it starts inherits. Ctrl-C stops both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from . import local_sandbox
+from .recipes import RecipeFolder, RecipesNotFound, locate
+
+FIRST_RECIPE = "00-setup-environment.ipynb"
+DEFAULT_LAB_PORT = 8888
+STARTUP_TIMEOUT = 120.0  # seconds for JupyterLab to start serving
+STOP_TIMEOUT = 20.0  # seconds for JupyterLab to shut down its kernels before it is killed
+
+
+class LabError(RuntimeError):
+    """Something ``zen-nb lab`` cannot do, with what to do about it."""
+
+
+def free_port(preferred: int) -> int:
+    """``preferred`` if nothing listens there on loopback, else the next free port above it."""
+    for port in range(preferred, preferred + 50):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise LabError(f"no free port from {preferred} to {preferred + 49}: pass --port N")
+
+
+def start_sandbox(port: int, db: str | None) -> tuple[Any, str, str]:
+    """A sandbox to point the kernels at: (the one started here or None, its base URL, what was done)."""
+    from . import sandbox
+
+    database = db or sandbox.default_db_path()
+    try:
+        box = sandbox.start(port=port, db=database)
+    except OSError:
+        base = f"http://127.0.0.1:{port}"
+        if local_sandbox.is_sandbox(base):
+            return None, base, f"using the sandbox already running at {base}"
+        box = sandbox.start(port=0, db=database)
+        return box, box.base_url, f"port {port} is taken, so a sandbox started at {box.base_url} ({database})"
+    return box, box.base_url, f"sandbox started at {box.base_url} ({database})"
+
+
+def lab_command(recipes: Path, port: int, open_browser: bool) -> list[str]:
+    """The JupyterLab command line: loopback only, this port or none, the recipes as its root."""
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={recipes}",
+        "--ServerApp.log_level=WARN",
+        f"--ServerApp.open_browser={open_browser}",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # JupyterLab refuses root unless told; containers and CI run as root, on loopback here.
+        command.append("--ServerApp.allow_root=True")
+    if (recipes / FIRST_RECIPE).exists():
+        command.append(f"--LabApp.default_url=/lab/tree/{FIRST_RECIPE}")
+    return command
+
+
+def wait_for_server(process: subprocess.Popen[bytes], runtime_dir: Path) -> dict[str, Any]:
+    """The server info JupyterLab writes once it serves (``jpserver-<pid>.json``): url, token, port."""
+    info_file = runtime_dir / f"jpserver-{process.pid}.json"
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise LabError(f"JupyterLab exited with status {process.returncode} before serving (see its log above)")
+        try:
+            return json.loads(info_file.read_text())
+        except (OSError, ValueError):
+            time.sleep(0.2)
+    raise LabError(f"JupyterLab did not start serving within {STARTUP_TIMEOUT:.0f} s")
+
+
+def lab_url(info: dict[str, Any], recipes: Path) -> str:
+    """The address to open: the first recipe when there is one, with the server's token."""
+    url = info["url"].rstrip("/") + (f"/lab/tree/{FIRST_RECIPE}" if (recipes / FIRST_RECIPE).exists() else "/lab")
+    return f"{url}?token={info['token']}" if info.get("token") else url
+
+
+def stop_lab(process: subprocess.Popen[bytes]) -> None:
+    """Ask JupyterLab to stop (it shuts its kernels down), and kill it if it does not."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _check_installed() -> None:
+    missing = [name for name in ("jupyterlab", "fastapi", "uvicorn") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise LabError(f"{', '.join(missing)} not installed: pip install 'zen_nb[lab]'")
+
+
+def _summary(recipes: RecipeFolder, url: str, sandbox_text: str, env: dict[str, str]) -> str:
+    lines = [f"Zen Mesh recipes in JupyterLab: {url}", f"  recipes: {recipes.path}"]
+    if recipes.copied:
+        lines.append(f"           (copied here: {', '.join(recipes.copied)})")
+    if recipes.kept:
+        lines.append(f"           (kept your own copies of: {', '.join(recipes.kept)})")
+    lines += [
+        f"  {sandbox_text}",
+        f"  every kernel gets ZEN_API_BASE={env['ZEN_API_BASE']}, ZEN_TENANT_ID={env['ZEN_TENANT_ID']}, "
+        f"ZEN_PLANE_ID={env['ZEN_PLANE_ID']}, ZEN_ADAPTER_ID={env['ZEN_ADAPTER_ID']} and the demo ZEN_API_TOKEN",
+        "Press Ctrl-C to stop JupyterLab and the sandbox.",
+    ]
+    return "\n".join(lines)
+
+
+def run_lab(args: argparse.Namespace) -> int:
+    """Run until Ctrl-C or until JupyterLab exits; return the process exit code."""
+    try:
+        _check_installed()
+        recipes = locate(Path(args.dir) if args.dir else None)
+        lab_port = args.port if args.port is not None else free_port(DEFAULT_LAB_PORT)
+    except (LabError, RecipesNotFound) as error:
+        print(f"zen-nb lab: {error}", file=sys.stderr)
+        return 2
+    box, base_url, sandbox_text = start_sandbox(args.sandbox_port, args.db)
+    env = local_sandbox.sandbox_env(base_url)
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    process = subprocess.Popen(
+        lab_command(recipes.path, lab_port, open_browser=not args.no_browser),
+        env={**os.environ, **env},
+        cwd=recipes.path,  # kernels started without a notebook also run in the recipes' folder
+        # Without a terminal on stdin, JupyterLab stops at the first Ctrl-C instead of asking.
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        info = wait_for_server(process, Path(jupyter_runtime_dir()))
+        print(_summary(recipes, lab_url(info, recipes.path), sandbox_text, env), flush=True)
+        return_code = process.wait()
+        if return_code:
+            print(f"zen-nb lab: JupyterLab exited with status {return_code}", file=sys.stderr)
+        return return_code
+    except KeyboardInterrupt:
+        return 0
+    except LabError as error:
+        print(f"zen-nb lab: {error}", file=sys.stderr)
+        return 1
+    finally:
+        stop_lab(process)
+        if box is not None:
+            box.stop()
+        print("zen-nb lab: JupyterLab and the sandbox are stopped.", flush=True)
