@@ -614,3 +614,32 @@ def test_objects_keep_every_field_read_as_attributes_and_show_in_one_line(api, c
         assert "\n" not in text
         assert_no_secret(text, api.box.token, every_piece=False)
     assert repr(flow).startswith("Flow(") and flow.id in repr(flow) and RECIPE_NAME in repr(flow)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "code", "field", "fix"),
+    [
+        ("PATCH", "/targets/dest_slack_ops_alerts", {"type": "s3"}, "type_immutable", "type", "type is fixed"),
+        (
+            "POST",
+            "/delivery-flows",
+            {"source": "ingester_stripe", "target": STRIPE},
+            "missing_field",
+            "name",
+            "Add the",
+        ),
+        (
+            "POST",
+            "/delivery-flows",
+            {"name": "x", "source": "ingester_stripe", "target": STRIPE, "colour": 1},
+            "unknown_field",
+            "colour",
+            "Remove the field",
+        ),
+    ],
+    ids=["type_immutable", "missing_field", "unknown_field"],
+)
+def test_bad_requests_about_fields_carry_a_fix_of_their_own(client, method, path, body, code, field, fix):
+    error = raised(client._http.request, method, f"/clusters/{PLANE}{path}", body=body)
+    chain = (zen_nb.BadRequestError, ZenAPIError, ZenError)
+    check_error(error, chain, status=400, code=code, field=field, fix=(fix,))

@@ -31,6 +31,12 @@ BY_CODE = {
     "payload_too_large": "Send a body under 1 MiB.",
     "rate_limited": "Too many requests: wait for the time in Retry-After, then retry.",
     "source_immutable": "A flow's source is fixed: create a new flow for the other source.",
+    "type_immutable": "A target's type is fixed: create a new target of the other type, and point flows at it.",
+    "missing_field": "Add the field named in the message: the API's reference lists what each request needs.",
+    "unknown_field": "Remove the field named in the message (check its spelling): the API accepts no other fields.",
+    "invalid_json": "Send the body as one JSON object (requests: json=..., curl: -d '{...}' with valid JSON).",
+    "invalid_cursor": "Pass back the nextCursor of the previous page unchanged, or start again without a cursor.",
+    "invalid_idempotency_key": "Use an Idempotency-Key of 1 to 255 printable characters, e.g. a UUID.",
 }
 
 BY_STATUS = {
