@@ -377,6 +377,7 @@ def _without_session_auth(api: Api, method: str, path: str, authorization: str |
 def test_unauthenticated(api: Api, method: str, path: str, body: Any, authorization: str | None) -> None:
     response = _without_session_auth(api, method, path, authorization, json=body)
     assert_error(response, 401, "unauthenticated", field=None)
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="zen-mesh"'
     assert api.all_pages(FLOWS) == []
 
 

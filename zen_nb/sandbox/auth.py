@@ -31,6 +31,9 @@ class AuthMiddleware:
         try:
             tenant = self._authenticate(scope, unquote(path.split("/")[2]))
         except ApiError as error:
+            if error.status == 401:
+                # RFC 9110 11.6.1 / RFC 6750 3: a 401 names the scheme that would be accepted.
+                error.headers.setdefault("WWW-Authenticate", 'Bearer realm="zen-mesh"')
             await send_error(scope, send, error)
             return
         state(scope)["tenant"] = tenant
