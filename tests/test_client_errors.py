@@ -643,3 +643,16 @@ def test_bad_requests_about_fields_carry_a_fix_of_their_own(client, method, path
     error = raised(client._http.request, method, f"/clusters/{PLANE}{path}", body=body)
     chain = (zen_nb.BadRequestError, ZenAPIError, ZenError)
     check_error(error, chain, status=400, code=code, field=field, fix=(fix,))
+
+
+def test_an_invalid_target_field_speaks_of_the_target_not_a_flow(client):
+    error = raised(client.create_target, "bad-target", "webhook")
+    check_error(
+        error,
+        (zen_nb.BadRequestError, ZenAPIError, ZenError),
+        status=400,
+        code="invalid_field",
+        field="type",
+        fix=("Invalid target configuration",),
+    )
+    assert "flow" not in error.fix

@@ -49,10 +49,15 @@ BY_STATUS = {
 }
 
 
-def fix_for(status: int, code: str | None) -> str:
-    """The fix for an API error: by its code when known, else by its status."""
+def fix_for(status: int, code: str | None, path: str = "") -> str:
+    """The fix for an API error: by its code when known, else by its status.
+
+    A 400 on a target's path speaks of the target's configuration, not the recipe's "flow".
+    """
     if code in BY_CODE:
         return BY_CODE[code]
+    if status == 400 and "/targets" in path:
+        return BY_STATUS[400].replace("flow", "target")
     if status >= 500:
         return "The server had a fault: retry later; if it persists, report the request id."
     return BY_STATUS.get(status, "")

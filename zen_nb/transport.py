@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -178,7 +179,7 @@ class Transport:
             code=code,
             field=field,
             request_id=request_id,
-            fix=fix_for(status, code),
+            fix=fix_for(status, code, urlsplit(response.url or "").path),
             body=_redact_json(parsed, self.redact),
         )
         if isinstance(error, RateLimitedError):
