@@ -656,3 +656,22 @@ def test_an_invalid_target_field_speaks_of_the_target_not_a_flow(client):
         fix=("Invalid target configuration",),
     )
     assert "flow" not in error.fix
+
+
+@pytest.mark.parametrize("target", [42, None, 3.5], ids=["int", "None", "float"])
+def test_a_target_of_the_wrong_kind_is_refused_with_the_fix_before_sending(client, target):
+    error = raised(client.create_flow, RECIPE_NAME, "ingester_stripe", target)
+    assert type(error) is ZenError and error.status is None
+    assert "target={'id': 'dest_...', 'type': 'stripe'}" in error.fix
+    assert client.list_flows() == []
+
+
+def test_an_error_shown_as_plain_text_keeps_its_fix_and_details(client):
+    from IPython.lib.pretty import pretty
+
+    client.create_flow(RECIPE_NAME, "ingester_stripe", STRIPE)
+    error = raised(client.create_flow, RECIPE_NAME, "ingester_stripe", STRIPE)
+    lines = pretty(error).splitlines()
+    assert lines[0] == f"FlowNameConflict: {error.message}"
+    assert lines[1] == f"  Fix: {error.fix}"
+    assert lines[2].startswith("  (HTTP 409, flow_name_conflict, field name, request id req_")

@@ -943,3 +943,19 @@ def test_arbitrary_bytes_never_fault(api: Api, endpoint: str) -> None:
         _assert_no_fault(api.request(method, path, data=raw, headers=headers))
 
     check()
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"description": "x" * 1001}, "description", "description: must be at most 1000 characters; got 1001"),
+        ({"source": ""}, "source", "source: must be at least 1 character; got 0"),
+        ({"target": None, "targets": []}, "targets", "targets: must be at least 1 item; got 0"),
+    ],
+    ids=["long-description", "empty-source", "no-targets"],
+)
+def test_length_errors_count_characters_of_text_and_items_of_lists(api: Api, change, field, message) -> None:
+    body = {key: value for key, value in {**flow_body(), **change}.items() if value is not None}
+    response = api.post(FLOWS, json=body)
+    assert_error(response, 400, "invalid_field", field=field)
+    assert response.json()["error"]["message"] == message

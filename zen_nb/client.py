@@ -174,6 +174,8 @@ class ZenClient:
     def _targets_body(self, target: TargetSpec | Iterable[TargetSpec], plane: str | None) -> dict[str, Any]:
         if isinstance(target, (str, Mapping)):
             return {"target": self._target_ref(target, plane)}
+        if not isinstance(target, Iterable):
+            return {"target": self._target_ref(target, plane)}  # refused there, with the fix
         refs = [self._target_ref(item, plane) for item in target]
         return {"targets": refs} if len(refs) != 1 else {"target": refs[0]}
 

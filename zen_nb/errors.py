@@ -48,15 +48,13 @@ class ZenError(Exception):
         lines = [f"{type(self).__name__}: {self.message}"]
         if self.fix:
             lines.append(f"  Fix: {self.fix}")
-        details = [
-            f"HTTP {self.status}" if self.status else "",
-            self.code or "",
-            f"field {self.field}" if self.field else "",
-        ]
-        details += [f"request id {self.request_id}" if self.request_id else ""]
-        if any(details):
-            lines.append("  (" + ", ".join(d for d in details if d) + ")")
+        if self._details():
+            lines.append("  (" + ", ".join(self._details()) + ")")
         return lines
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """An error shown as plain text (a console, a text-only front end) keeps its fix and details."""
+        printer.text("\n".join(self._render_traceback_()))
 
 
 class ZenConfigError(ZenError):

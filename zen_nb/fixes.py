@@ -12,7 +12,10 @@ BY_CODE = {
         "The ingester ID does not exist: check the flow's source (client.list_ingesters() lists the plane's ingesters)."
     ),
     "target_not_found": "The target does not exist on this plane: client.list_targets() lists them.",
-    "flow_not_found": "The flow does not exist on this plane (was it deleted?): client.list_flows() lists them.",
+    "flow_not_found": (
+        "The flow does not exist on this plane (was it deleted, or is it on another plane? check ZEN_PLANE_ID "
+        "or pass plane=...): client.list_flows() lists them."
+    ),
     "tenant_not_found": "The tenant does not exist: check ZEN_TENANT_ID.",
     "flow_name_conflict": (
         "A flow with the same name already exists (names are unique per plane): choose another name, "

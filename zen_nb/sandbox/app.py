@@ -136,5 +136,13 @@ def validation_to_api_error(errors: Any, content_type: str | None) -> ApiError:
 
 
 def _message(error: dict[str, Any]) -> str:
+    """pydantic's message, in the API's words: lengths of text in characters, of lists in items."""
+    kind, limits, value = error.get("type", ""), error.get("ctx") or {}, error.get("input")
+    unit = "characters" if isinstance(value, str) else "items"
+    if kind in ("too_long", "string_too_long") and "max_length" in limits and hasattr(value, "__len__"):
+        return f"must be at most {limits['max_length']} {unit}; got {len(value)}"
+    if kind in ("too_short", "string_too_short") and "min_length" in limits and hasattr(value, "__len__"):
+        least = limits["min_length"]
+        return f"must be at least {least} {unit if least != 1 else unit[:-1]}; got {len(value)}"
     message = str(error.get("msg", "is not valid"))
     return message.removeprefix("Value error, ")
