@@ -82,8 +82,16 @@ def test_planes_and_filters(client):
     assert zen_nb.load_flows(client, planes="plane_prod_eu_west_1")["name"].tolist() == ["eu-a"]
     assert zen_nb.load_flows(client, planes="all", status="paused")["name"].tolist() == ["dev-b"]
     assert zen_nb.load_flows(client, planes="all", source="ingester_stripe")["name"].tolist() == ["dev-a", "eu-a"]
+    assert zen_nb.load_flows(client, planes="all", target_type="slack")["name"].tolist() == ["dev-b"]
     counts = everything.groupby("target_type", observed=False).size()
     assert counts.to_dict() == {"http": 0, "s3": 0, "slack": 1, "stripe": 2}
+
+
+def test_planes_may_be_plane_objects_and_each_plane_is_read_once(client):
+    client.create_flow("eu-a", "ingester_stripe", "dest_stripe_prod_eu_west_1", plane="plane_prod_eu_west_1")
+    eu = client.get_plane("plane_prod_eu_west_1")
+    assert zen_nb.load_flows(client, planes=eu)["name"].tolist() == ["eu-a"]
+    assert zen_nb.load_flows(client, planes=[eu, "plane_prod_eu_west_1", eu])["name"].tolist() == ["eu-a"]
 
 
 def test_load_flows_reads_the_environment_when_given_no_client(api, monkeypatch):

@@ -135,6 +135,15 @@ def test_zen_flows_status_paused_keeps_only_paused_flows(
     assert list(frame["status"]) == ["paused"]
 
 
+def test_zen_flows_filters_by_source_and_target_type(
+    zen_shell: InteractiveShell, flows: dict[str, dict[str, Any]]
+) -> None:
+    everything = zen_shell.run_line_magic("zen_flows", "--all-planes --source ingester_stripe --target-type stripe")
+    assert sorted(everything["name"]) == sorted(flows)  # all four are ingester_stripe -> a stripe target
+    assert zen_shell.run_line_magic("zen_flows", "--all-planes --target-type slack").empty
+    assert zen_shell.run_line_magic("zen_flows", "--source ingester_github").empty
+
+
 def test_zen_flows_plane_reads_that_plane(zen_shell: InteractiveShell, flows: dict[str, dict[str, Any]]) -> None:
     frame = zen_shell.run_line_magic("zen_flows", f"--plane {PROD}")
     assert list(frame["name"]) == ["eu-flow"]

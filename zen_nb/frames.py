@@ -6,7 +6,7 @@ read), so a large load needs little more memory than the finished frame.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .client import ZenClient
@@ -35,15 +35,17 @@ TIMESTAMP_DTYPE = "datetime64[ns, UTC]"
 def load_flows(
     client: ZenClient | None = None,
     *,
-    planes: str | Iterable[str] | None = None,
+    planes: str | Mapping[str, Any] | Iterable[str | Mapping[str, Any]] | None = None,
     status: str | None = None,
     source: str | None = None,
+    target_type: str | None = None,
     progress: bool | None = None,
 ) -> pd.DataFrame:
     """Every flow of the plane(s) as a DataFrame with columns :data:`FLOW_COLUMNS`.
 
-    ``planes``: ``None`` for ``ZEN_PLANE_ID``, a plane id, a list of them, or ``"all"`` for every
-    plane of the tenant. ``status`` and ``source`` filter on the server. Timestamps are
+    ``planes``: ``None`` for ``ZEN_PLANE_ID``, a plane id or :class:`Plane`, a list of them, or
+    ``"all"`` for every plane of the tenant (each plane is read once). ``status``, ``source`` and
+    ``target_type`` filter on the server. Timestamps are
     ``datetime64[ns, UTC]``; ``status`` and ``target_type`` are categoricals. ``progress``: a
     tqdm bar for loads of more than a few pages (``None``: only in an interactive session).
     """
@@ -51,20 +53,21 @@ def load_flows(
     columns: dict[str, list[Any]] = {name: [] for name in FLOW_COLUMNS}
     with PageProgress("Loading flows", progress) as bar:
         for plane_id in _plane_ids(client, planes):
-            for page in client.flow_pages(plane_id, status=status, source=source):
+            for page in client.flow_pages(plane_id, status=status, source=source, target_type=target_type):
                 _append_flows(columns, page, plane_id)
                 bar.update(len(page))
     return _flow_frame(columns)
 
 
-def _plane_ids(client: ZenClient, planes: str | Iterable[str] | None) -> list[str]:
+def _plane_ids(client: ZenClient, planes: Any) -> list[str]:
     if planes is None:
         return [client.config.plane_id]
     if planes == "all":
         return [plane["id"] for plane in client.list_planes()]
-    if isinstance(planes, str):
-        return [planes]
-    return [str(plane["id"]) if isinstance(plane, dict) else str(plane) for plane in planes]
+    if isinstance(planes, (str, Mapping)):
+        planes = [planes]
+    ids = (str(plane["id"]) if isinstance(plane, Mapping) else str(plane) for plane in planes)
+    return list(dict.fromkeys(ids))
 
 
 def _append_flows(columns: dict[str, list[Any]], page: list[dict[str, Any]], plane_id: str) -> None:

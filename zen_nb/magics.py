@@ -34,6 +34,8 @@ class ZenMagics(Magics):
     @argument("--plane", help="the plane to read (default: ZEN_PLANE_ID)")
     @argument("--all-planes", action="store_true", help="read every plane of the tenant")
     @argument("--status", choices=["active", "paused"], help="only flows in this status")
+    @argument("--source", help="only flows from this ingester, e.g. ingester_stripe")
+    @argument("--target-type", choices=["stripe", "http", "slack", "s3"], help="only flows to targets of this type")
     @line_magic
     def zen_flows(self, line: str) -> Any:
         """The flows as a DataFrame (zen_nb.load_flows())."""
@@ -42,7 +44,12 @@ class ZenMagics(Magics):
             raise UsageError("%zen_flows: give --plane or --all-planes, not both")
         from .frames import load_flows
 
-        return load_flows(planes="all" if args.all_planes else args.plane, status=args.status)
+        return load_flows(
+            planes="all" if args.all_planes else args.plane,
+            status=args.status,
+            source=args.source,
+            target_type=args.target_type,
+        )
 
     @magic_arguments()
     @argument(
