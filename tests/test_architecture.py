@@ -81,6 +81,7 @@ def test_openapi_documents_every_path_of_the_api(sandbox):
     paths = spec["paths"]
     flows = "/tenants/{tenantId}/clusters/{planeId}/delivery-flows"
     targets = "/tenants/{tenantId}/clusters/{planeId}/targets"
+    attempts = "/tenants/{tenantId}/clusters/{planeId}/delivery-attempts"
     expected = {
         "/health": {"get"},
         "/_sandbox/reset": {"post"},
@@ -97,6 +98,13 @@ def test_openapi_documents_every_path_of_the_api(sandbox):
         flows + "/{flowId}": {"get", "patch", "delete"},
         flows + "/{flowId}/pause": {"post"},
         flows + "/{flowId}/resume": {"post"},
+        "/tenants/{tenantId}/clusters/{planeId}/ingesters/{ingesterId}/events": {"post"},
+        attempts: {"get"},
+        attempts + "/{attemptId}": {"get"},
+        attempts + "/{attemptId}/retry": {"post"},
+        "/_sandbox/delivery": {"get", "put"},
+        "/_sandbox/tenants/{tenantId}/clusters/{planeId}/targets/{targetId}/outcome": {"put", "delete"},
+        "/_sandbox/simulate": {"post"},
     }
     assert {path: set(ops) for path, ops in paths.items()} == expected
     create = paths[flows]["post"]["requestBody"]["content"]["application/json"]["schema"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,9 +12,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from . import routes_admin, routes_catalog, routes_flows, routes_targets
+from . import routes_admin, routes_attempts, routes_catalog, routes_events, routes_flows, routes_targets
 from .auth import AuthMiddleware
 from .body_limit import BodyLimitMiddleware
+from .delivery import Deliverer
 from .errors import ApiError, error_body, error_response
 from .idempotency import IdempotencyMiddleware
 from .pagination import MAX_LIMIT
@@ -32,15 +35,32 @@ _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 400: "invalid_json"}
 
 def create_app(store: Store, admin_token: str, limiter: RateLimiter) -> FastAPI:
     """Build the app on a store. Middlewares run outermost first in the order listed below."""
-    app = FastAPI(title="Zen Mesh API (zen_nb sandbox)", version=__version__, description=DESCRIPTION)
+    deliverer = Deliverer(store)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        """The delivery worker runs while the server serves."""
+        deliverer.start()
+        try:
+            yield
+        finally:
+            deliverer.stop()
+
+    app = FastAPI(
+        title="Zen Mesh API (zen_nb sandbox)", version=__version__, description=DESCRIPTION, lifespan=lifespan
+    )
     app.state.store = store
     app.state.admin_token = admin_token
+    app.state.deliverer = deliverer
     for router in (
         routes_admin.health_router,
+        routes_admin.simulate_router,
         routes_admin.router,
         routes_catalog.router,
         routes_targets.router,
         routes_flows.router,
+        routes_events.router,
+        routes_attempts.router,
     ):
         app.include_router(router)
     app.add_exception_handler(ApiError, _api_error)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
+from .delivery import release_held
 from .deps import PlaneDep, StoreDep, TenantDep
 from .errors import ApiError, not_found
 from .ids import new_id
@@ -202,7 +203,14 @@ def get_flow(store: StoreDep, tenant: TenantDep, plane_id: PlaneDep, flowId: str
 
 
 @router.patch("/{flowId}", summary="Update a delivery flow (name, description, status, target)")
-def update_flow(flowId: str, body: FlowUpdate, store: StoreDep, tenant: TenantDep, plane_id: PlaneDep) -> dict:  # noqa: N803
+def update_flow(
+    request: Request,
+    flowId: str,  # noqa: N803
+    body: FlowUpdate,
+    store: StoreDep,
+    tenant: TenantDep,
+    plane_id: PlaneDep,
+) -> dict:
     changes = body.model_dump(exclude_unset=True, include={"name", "description", "status"})
     targets, field = one_target_form(body, required=False)
     try:
@@ -228,7 +236,11 @@ def update_flow(flowId: str, body: FlowUpdate, store: StoreDep, tenant: TenantDe
                     f"UPDATE flows SET {columns}updated_at = ? WHERE seq = ?",  # noqa: S608 - fixed columns
                     (*changes.values(), utc_now(), row["seq"]),
                 )
-            return render_flow(db, load_flow(db, tenant["id"], plane_id, flowId))
+            if changes.get("status") == "active":
+                release_held(db, flowId)  # a PATCH to active resumes, as POST .../resume does
+            flow = render_flow(db, load_flow(db, tenant["id"], plane_id, flowId))
+        request.app.state.deliverer.wake()
+        return flow
     except sqlite3.IntegrityError:
         raise name_conflict(str(changes.get("name")), plane_id) from None
 
@@ -238,6 +250,8 @@ def _set_status(store: StoreDep, tenant: dict, plane_id: str, flow_id: str, stat
         row = load_flow(db, tenant["id"], plane_id, flow_id)
         if row["status"] != status:
             db.execute("UPDATE flows SET status = ?, updated_at = ? WHERE seq = ?", (status, utc_now(), row["seq"]))
+        if status == "active":
+            release_held(db, flow_id)  # held events are delivered now, with trigger 'resume'
         return render_flow(db, load_flow(db, tenant["id"], plane_id, flow_id))
 
 
@@ -247,8 +261,10 @@ def pause_flow(store: StoreDep, tenant: TenantDep, plane_id: PlaneDep, flowId: s
 
 
 @router.post("/{flowId}/resume", summary="Resume a flow (idempotent): held events are delivered")
-def resume_flow(store: StoreDep, tenant: TenantDep, plane_id: PlaneDep, flowId: str) -> dict:  # noqa: N803
-    return _set_status(store, tenant, plane_id, flowId, "active")
+def resume_flow(request: Request, store: StoreDep, tenant: TenantDep, plane_id: PlaneDep, flowId: str) -> dict:  # noqa: N803
+    flow = _set_status(store, tenant, plane_id, flowId, "active")
+    request.app.state.deliverer.wake()
+    return flow
 
 
 @router.delete("/{flowId}", status_code=204, summary="Delete a delivery flow")

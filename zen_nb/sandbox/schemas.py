@@ -122,3 +122,33 @@ class TenantCreate(_Body):
     name: Annotated[Text, Field(min_length=1, max_length=200)] = "sandbox tenant"
     plan: Plan = "team"
     seed: bool = True
+
+
+Failure = Annotated[int, Field(ge=400, le=599)] | Literal["timeout", "connection_refused", "connection_reset"]
+
+
+class OutcomeSettings(_Body):
+    """``PUT /_sandbox/.../targets/{targetId}/outcome``: how a simulated target answers."""
+
+    successRate: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0  # noqa: N815 - the API's camelCase
+    latencyMs: Annotated[float, Field(gt=0.0, le=600_000.0)] = 120.0  # noqa: N815
+    latencySpread: Annotated[float, Field(ge=0.0, le=3.0)] = 0.35  # noqa: N815
+    failures: Annotated[list[Failure], Field(min_length=1, max_length=20)] | None = None
+
+
+class DeliverySettings(_Body):
+    """``PUT /_sandbox/delivery``: the automatic retry schedule (seconds after attempt 1, 2, ...)."""
+
+    retrySchedule: Annotated[list[Annotated[float, Field(ge=0.0, le=86_400.0)]], Field(max_length=10)]  # noqa: N815
+
+
+class SimulateRequest(_Body):
+    """``POST /_sandbox/simulate``: N events over D days of simulated time, with a seed."""
+
+    tenantId: Ident | None = None  # noqa: N815
+    planeId: Ident | None = None  # noqa: N815
+    events: Annotated[int, Field(ge=1, le=200_000)] = 1000
+    days: Annotated[float, Field(ge=0.01, le=90.0)] = 7.0
+    seed: int = 0
+    failureRate: Annotated[float, Field(ge=0.0, le=1.0)] = 0.05  # noqa: N815
+    start: Annotated[str, Field(max_length=64)] | None = None

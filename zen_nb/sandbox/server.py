@@ -74,7 +74,7 @@ def build_server(settings: ServerSettings, store: Store) -> uvicorn.Server:
         app,
         log_level=settings.log_level,
         access_log=False,
-        lifespan="off",
+        lifespan="on",  # starts and stops the delivery worker
         timeout_graceful_shutdown=5,
     )
     return uvicorn.Server(config)

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE meta (
@@ -120,8 +120,67 @@ CREATE TABLE idempotency_keys (
 );
 """
 
+# Version 2 adds ingested events, delivery attempts, and the queue of deliveries still to make.
+SCHEMA_V2 = """
+CREATE TABLE events (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id   TEXT NOT NULL,
+    plane_id    TEXT NOT NULL,
+    id          TEXT NOT NULL UNIQUE,
+    ingester_id TEXT NOT NULL,
+    payload     TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+CREATE TABLE attempts (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id       TEXT NOT NULL,
+    plane_id        TEXT NOT NULL,
+    id              TEXT NOT NULL UNIQUE,
+    flow_id         TEXT NOT NULL,
+    event_id        TEXT NOT NULL,
+    target_id       TEXT NOT NULL,
+    attempt_number  INTEGER NOT NULL,
+    trigger         TEXT NOT NULL CHECK (trigger IN ('initial', 'automatic', 'manual', 'resume')),
+    status          TEXT NOT NULL CHECK (status IN ('succeeded', 'failed', 'pending')),
+    response_status INTEGER,
+    error_code      TEXT,
+    latency_ms      INTEGER,
+    created_at      TEXT NOT NULL
+);
+CREATE INDEX attempts_by_plane ON attempts (tenant_id, plane_id, seq);
+CREATE INDEX attempts_by_flow ON attempts (flow_id, event_id);
+CREATE TABLE deliveries (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id      TEXT NOT NULL,
+    plane_id       TEXT NOT NULL,
+    flow_id        TEXT NOT NULL REFERENCES flows(id) ON DELETE CASCADE,
+    event_id       TEXT NOT NULL,
+    target_id      TEXT NOT NULL,
+    attempt_number INTEGER NOT NULL,
+    trigger        TEXT NOT NULL,
+    due_at         REAL NOT NULL,
+    held           INTEGER NOT NULL DEFAULT 0,
+    attempt_id     TEXT
+);
+CREATE INDEX deliveries_due ON deliveries (held, due_at);
+CREATE INDEX deliveries_by_flow ON deliveries (flow_id);
+"""
+SCHEMA += SCHEMA_V2
+
 # Deleting in this order respects the foreign keys.
-DATA_TABLES = ("flow_targets", "flows", "targets", "ingesters", "adapters", "planes", "tenants", "idempotency_keys")
+DATA_TABLES = (
+    "deliveries",
+    "attempts",
+    "events",
+    "flow_targets",
+    "flows",
+    "targets",
+    "ingesters",
+    "adapters",
+    "planes",
+    "tenants",
+    "idempotency_keys",
+)
 
 
 def utc_now() -> str:
@@ -159,14 +218,21 @@ class Store:
             exists = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
             if exists:
                 row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+                if row is not None and int(row["value"]) == 1:  # version 2 only adds tables
+                    for statement in SCHEMA_V2.split(";"):
+                        if statement.strip():
+                            db.execute(statement)
+                    db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+                    row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
                 if row is None or int(row["value"]) != SCHEMA_VERSION:
                     raise RuntimeError(
                         f"the sandbox database {self.path} has schema version "
                         f"{row['value'] if row else 'unknown'}, this zen_nb needs {SCHEMA_VERSION}: "
                         "move the file away or pass another --db"
                     )
-                # A request that was running when the process died can never finish.
+                # A request that was running when the process died can never finish, nor an attempt.
                 db.execute("DELETE FROM idempotency_keys WHERE state = 'in_flight'")
+                db.execute("UPDATE attempts SET status = 'failed', error_code = 'interrupted' WHERE status = 'pending'")
                 return False
             for statement in SCHEMA.split(";"):
                 if statement.strip():
