@@ -175,8 +175,14 @@ class Deliverer:
                     db.execute("UPDATE deliveries SET held = 1 WHERE seq = ?", (row["seq"],))
                     continue
                 db.execute("DELETE FROM deliveries WHERE seq = ?", (row["seq"],))
-                attempt_id = row["attempt_id"]
+                attempt_id, number = row["attempt_id"], row["attempt_number"]
                 if attempt_id is None:
+                    # A manual retry may have taken this number since the delivery was queued.
+                    taken = db.execute(
+                        "SELECT MAX(attempt_number) FROM attempts WHERE flow_id = ? AND event_id = ? AND target_id = ?",
+                        (row["flow_id"], row["event_id"], row["target_id"]),
+                    ).fetchone()[0]
+                    number = max(number, (taken or 0) + 1)
                     attempt_id = new_id("att")
                     db.execute(
                         "INSERT INTO attempts (tenant_id, plane_id, id, flow_id, event_id, target_id, attempt_number,"
@@ -188,12 +194,12 @@ class Deliverer:
                             row["flow_id"],
                             row["event_id"],
                             row["target_id"],
-                            row["attempt_number"],
+                            number,
                             row["trigger"],
                             utc_now(),
                         ),
                     )
-                jobs.append({**dict(row), "attempt_id": attempt_id})
+                jobs.append({**dict(row), "attempt_id": attempt_id, "attempt_number": number})
         return jobs
 
     def _attempt(self, job: dict[str, Any]) -> None:

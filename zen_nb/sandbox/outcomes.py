@@ -55,6 +55,15 @@ class Outcome:
         }
 
 
+def latency_bound(outcome: Outcome) -> int:
+    """The longest latency (ms) a simulation draws for a target: four spreads above the median,
+    and a timeout's full wait when the target can time out."""
+    longest = outcome.latency_ms * math.exp(4 * outcome.latency_spread)
+    if "timeout" in outcome.failures:
+        longest = max(longest, 10_000)
+    return max(1, round(longest))
+
+
 def default_outcome(target_type: str) -> Outcome:
     """A target nobody configured: it always answers, at the usual speed of its kind."""
     return Outcome(

@@ -271,5 +271,11 @@ def resume_flow(request: Request, store: StoreDep, tenant: TenantDep, plane_id: 
 def delete_flow(store: StoreDep, tenant: TenantDep, plane_id: PlaneDep, flowId: str) -> Response:  # noqa: N803
     with store.transaction() as db:
         row = load_flow(db, tenant["id"], plane_id, flowId)
+        # Its queued deliveries go with it; a manual attempt waiting in that queue ends as failed.
+        db.execute(
+            "UPDATE attempts SET status = 'failed', error_code = 'flow_deleted' WHERE id IN"
+            " (SELECT attempt_id FROM deliveries WHERE flow_id = ? AND attempt_id IS NOT NULL)",
+            (flowId,),
+        )
         db.execute("DELETE FROM flows WHERE seq = ?", (row["seq"],))
     return Response(status_code=204)

@@ -17,7 +17,7 @@ from typing import Any
 
 from .errors import ApiError
 from .ids import new_id
-from .outcomes import Outcome, simulated_profile
+from .outcomes import Outcome, latency_bound, simulated_profile
 from .store import Store
 
 EVENT_TYPES = {
@@ -64,6 +64,10 @@ def simulate(
         " ORDER BY f.seq, ft.position",
         (plan.tenant_id, plan.plane_id, plan.plane_id),
     )
+    if plan.plane_id is not None and not store.read_one(
+        "SELECT 1 FROM planes WHERE tenant_id = ? AND id = ?", (plan.tenant_id, plan.plane_id)
+    ):
+        raise ApiError(404, "plane_not_found", f"plane '{plan.plane_id}' does not exist", field="planeId")
     if not flows:
         raise ApiError(
             400,
@@ -81,7 +85,10 @@ def simulate(
         or simulated_profile(plan.seed, row["target_id"], row["type"], plan.failure_rate)
         for row in flows
     }
-    span = plan.days * 86_400 - sum(retry_schedule) - 60  # every retry ends inside the window
+    # Every retry ends inside the window: keep room for the schedule and for each attempt's
+    # latency, which is capped at its profile's bound.
+    bounds = {key: latency_bound(outcome) for key, outcome in profiles.items()}
+    span = plan.days * 86_400 - sum(retry_schedule) - (len(retry_schedule) + 1) * max(bounds.values()) / 1000 - 1
     if span <= 0:
         raise ApiError(400, "invalid_field", "days is too short for the retry schedule to finish", field="days")
     offsets = sorted(rng.random() * span for _ in range(plan.events))
@@ -95,9 +102,11 @@ def simulate(
         events.append((plan.tenant_id, plane_id, event_id, source, json.dumps(payload), _stamp(at)))
         for flow in by_source[(plane_id, source)]:
             outcome = profiles[(plane_id, flow["target_id"])]
+            bound = bounds[(plane_id, flow["target_id"])]
             when = at + timedelta(milliseconds=rng.uniform(5, 400))
             for number in range(1, len(retry_schedule) + 2):
                 succeeded, status, error_code, latency = outcome.draw(rng)
+                latency = min(latency, bound)
                 attempts.append(
                     (
                         when,
