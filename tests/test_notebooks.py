@@ -32,6 +32,7 @@ REQUIRED = [
     "04-update-pause-resume-delete",
     "05-common-errors",
     "06-authentication",
+    "07-inspect-delivery-attempts",
 ]
 
 

@@ -4,6 +4,7 @@
     client = zen_nb.ZenClient()          # reads the ZEN_* environment
     client.create_flow(name=..., source="ingester_stripe", target={"id": ..., "type": "stripe"})
     frame = zen_nb.load_flows(planes="all")
+    attempts = zen_nb.load_attempts(status="failed")
 
 Importing the package stays light: the client (requests), pandas and the sandbox server
 (FastAPI) are imported only when first used.
@@ -42,7 +43,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .client import ZenClient
-    from .frames import load_flows
+    from .frames import load_attempts, load_flows
     from .widgets import FlowForm, SetupForm, flow_form, setup
 
 __version__ = "0.1.0"
@@ -50,6 +51,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "ZenClient": "client",
     "load_flows": "frames",
+    "load_attempts": "frames",
     "setup": "widgets",
     "flow_form": "widgets",
     "SetupForm": "widgets",
@@ -86,6 +88,7 @@ __all__ = [
     "ZenError",
     "__version__",
     "flow_form",
+    "load_attempts",
     "load_flows",
     "load_ipython_extension",
     "setup",
@@ -100,7 +103,7 @@ def load_ipython_extension(ipython: Any) -> None:
 
 
 def __getattr__(name: str) -> Any:
-    """Import the client and the DataFrame loader on first use (PEP 562)."""
+    """Import the client and the DataFrame loaders on first use (PEP 562)."""
     if name in _LAZY:
         from importlib import import_module
 

@@ -8,14 +8,26 @@ keep every field); errors are :mod:`zen_nb.errors`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
 from urllib3.util.retry import Retry
 
 from .config import ZenConfig
-from .errors import ZenError
-from .objects import Adapter, ApiObject, Flow, Ingester, ObjectList, Plane, Target, Tenant
+from .errors import NotFoundError, ZenAPIError, ZenError
+from .objects import (
+    Adapter,
+    ApiObject,
+    DeliveryAttempt,
+    Event,
+    Flow,
+    Ingester,
+    ObjectList,
+    Plane,
+    Target,
+    Tenant,
+)
 from .transport import DEFAULT_TIMEOUT, Transport
 
 PAGE_SIZE = 250
@@ -32,6 +44,9 @@ UNSET: Any = _Unset()
 TargetSpec = Mapping[str, Any] | str
 """A flow's target: ``{"id": ..., "type": ...}``, a :class:`Target` from this client, or a target id."""
 
+Moment = datetime | date | str
+"""A point in time: a ``datetime`` (naive means UTC), a ``date`` (its midnight UTC), or ISO 8601 text."""
+
 
 def object_id(value: str | Mapping[str, Any]) -> str:
     """The id of an object given as its id or as the object."""
@@ -47,6 +62,42 @@ def _given(**fields: Any) -> dict[str, Any]:
 
 def _segment(value: str) -> str:
     return quote(value, safe="")
+
+
+def _optional_id(value: str | Mapping[str, Any] | None) -> str | None:
+    return None if value is None else object_id(value)
+
+
+def iso_timestamp(value: Moment | None) -> str | None:
+    """A moment as the API writes timestamps: UTC ISO 8601 with a ``Z`` (``2024-01-15T10:30:00Z``).
+
+    A naive ``datetime`` is taken as UTC (the API's zone), not as local time: a notebook's
+    ``datetime(2024, 1, 15)`` then means the same on every machine.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:  # Python 3.10's fromisoformat does not read a trailing Z
+            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text)
+        except ValueError:
+            raise ZenError(
+                f"{value!r} is not an ISO 8601 timestamp",
+                fix="Pass a datetime, or text such as '2024-01-15T10:30:00Z' or '2024-01-15'.",
+            ) from None
+    elif isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    else:
+        raise ZenError(
+            f"a timestamp must be a datetime, a date or ISO 8601 text; got {type(value).__name__}",
+            fix="Pass e.g. datetime(2024, 1, 15, tzinfo=timezone.utc) or '2024-01-15T00:00:00Z'.",
+        )
+    moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    # A plain datetime again (a pandas Timestamp would write nanoseconds), to the microsecond.
+    plain = datetime(*moment.timetuple()[:6], moment.microsecond)
+    return plain.isoformat() + "Z"
 
 
 class ZenClient:
@@ -272,3 +323,144 @@ class ZenClient:
 
     def _flow_path(self, flow: str | Mapping[str, Any], plane: str | None, rest: str = "") -> str:
         return self._plane_path(plane, f"/delivery-flows/{_segment(object_id(flow))}{rest}")
+
+    # -- events and delivery attempts ------------------------------------------------------------
+
+    def ingest_event(
+        self, ingester: str | Mapping[str, Any], payload: Mapping[str, Any], plane: str | None = None
+    ) -> Event:
+        """Send an event to an ingester as its provider would; every flow from that ingester delivers it.
+
+        The API accepts the event (202) before any delivery is made, so the answer lists the
+        deliveries it ``queued`` (or ``held``, for paused flows), not their outcome: follow
+        them with ``list_attempts(event=...)``. Safe to retry: the request carries an
+        idempotency key, so a retried send is not a second event.
+        """
+        path = self._plane_path(plane, f"/ingesters/{_segment(object_id(ingester))}/events")
+        return Event(self._http.request("POST", path, body=payload))
+
+    def _attempt_params(
+        self,
+        flow: str | Mapping[str, Any] | None,
+        event: str | Mapping[str, Any] | None,
+        target: str | Mapping[str, Any] | None,
+        status: str | None,
+        since: Moment | None,
+        until: Moment | None,
+    ) -> dict[str, Any]:
+        return {
+            "limit": PAGE_SIZE,
+            "flowId": _optional_id(flow),
+            "eventId": _optional_id(event),
+            "targetId": _optional_id(target),
+            "status": status,
+            "since": iso_timestamp(since),
+            "until": iso_timestamp(until),
+        }
+
+    def iter_attempts(
+        self,
+        plane: str | None = None,
+        *,
+        flow: str | Mapping[str, Any] | None = None,
+        event: str | Mapping[str, Any] | None = None,
+        target: str | Mapping[str, Any] | None = None,
+        status: str | None = None,
+        since: Moment | None = None,
+        until: Moment | None = None,
+    ) -> Iterator[DeliveryAttempt]:
+        """The delivery attempts of a plane, oldest first, fetched page by page as you iterate.
+
+        Filters run on the server: ``flow``, ``event`` and ``target`` (ids or objects),
+        ``status`` (``succeeded``, ``failed``, ``pending``), and ``since`` (inclusive) /
+        ``until`` (exclusive) on ``createdAt``, each a datetime (naive means UTC) or ISO text.
+        """
+        params = self._attempt_params(flow, event, target, status, since, until)
+        return self._each(self._plane_path(plane, "/delivery-attempts"), DeliveryAttempt, **params)
+
+    def attempt_pages(
+        self,
+        plane: str | None = None,
+        *,
+        flow: str | Mapping[str, Any] | None = None,
+        event: str | Mapping[str, Any] | None = None,
+        target: str | Mapping[str, Any] | None = None,
+        status: str | None = None,
+        since: Moment | None = None,
+        until: Moment | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The attempts of a plane as pages of plain JSON dicts: for loaders that build their own structures."""
+        params = self._attempt_params(flow, event, target, status, since, until)
+        return self._http.pages(self._plane_path(plane, "/delivery-attempts"), params)
+
+    def list_attempts(
+        self,
+        plane: str | None = None,
+        *,
+        flow: str | Mapping[str, Any] | None = None,
+        event: str | Mapping[str, Any] | None = None,
+        target: str | Mapping[str, Any] | None = None,
+        status: str | None = None,
+        since: Moment | None = None,
+        until: Moment | None = None,
+    ) -> ObjectList:
+        """Every delivery attempt of a plane (all pages), filtered as in :meth:`iter_attempts`."""
+        return ObjectList(
+            self.iter_attempts(plane, flow=flow, event=event, target=target, status=status, since=since, until=until)
+        )
+
+    def get_attempt(self, attempt: str | Mapping[str, Any], plane: str | None = None) -> DeliveryAttempt:
+        """One delivery attempt, as it is now (a ``pending`` one is updated when it completes)."""
+        return DeliveryAttempt(self._http.request("GET", self._attempt_path(attempt, plane)))
+
+    def retry_attempt(self, attempt: str | Mapping[str, Any], plane: str | None = None) -> DeliveryAttempt:
+        """Deliver an attempt's event again, now: a new attempt with trigger ``manual``.
+
+        The answer is the new attempt while it is still ``pending``; :meth:`get_attempt` shows
+        its outcome. A manual attempt that fails is not retried automatically.
+        """
+        return DeliveryAttempt(self._http.request("POST", self._attempt_path(attempt, plane, "/retry")))
+
+    def _attempt_path(self, attempt: str | Mapping[str, Any], plane: str | None, rest: str = "") -> str:
+        return self._plane_path(plane, f"/delivery-attempts/{_segment(object_id(attempt))}{rest}")
+
+    # -- the local sandbox -----------------------------------------------------------------------
+
+    def simulate_traffic(
+        self,
+        *,
+        events: int = 1000,
+        days: float = 7,
+        seed: int = 0,
+        failure_rate: float | None = None,
+        plane: str | None = None,
+        start: Moment | None = None,
+    ) -> dict[str, Any]:
+        """Fill the local sandbox with a history of ``events`` events over ``days`` days, and their attempts.
+
+        For analysis recipes that need data: every active flow of the tenant's plane
+        (``ZEN_PLANE_ID``, another ``plane``, or ``"all"`` planes) gets seeded events, outcomes and
+        automatic retries, so the same ``seed``, flows and ``start`` give the same history.
+        ``failure_rate`` is the typical failure rate (the sandbox's default when ``None``);
+        ``start`` defaults to midnight UTC today minus ``days``. Returns the counts written
+        (``events``, ``attempts``, ``flows``) and the window (``start``, ``end``). Only the
+        local sandbox simulates traffic: against the real service this raises :class:`ZenError`.
+        """
+        body: dict[str, Any] = {"tenantId": self.config.tenant_id, "events": events, "days": days, "seed": seed}
+        if plane != "all":
+            body["planeId"] = object_id(plane) if plane is not None else self.config.plane_id
+        if failure_rate is not None:
+            body["failureRate"] = failure_rate
+        if start is not None:
+            body["start"] = iso_timestamp(start)
+        try:
+            return dict(self._http.request("POST", "/_sandbox/simulate", body=body, under_tenant=False))
+        except ZenAPIError as error:
+            # Only the sandbox has /_sandbox/...; the real service knows no such path.
+            if (isinstance(error, NotFoundError) and error.code in (None, "not_found")) or error.status == 405:
+                raise ZenError(
+                    f"{self.config.api_base} does not simulate traffic: only the local sandbox does",
+                    fix="Point ZEN_API_BASE at a sandbox (`zen-nb sandbox`, or zen_nb.sandbox.start()) to simulate"
+                    " traffic; on the real service, ingest events with client.ingest_event().",
+                ) from None
+            raise

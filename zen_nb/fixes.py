@@ -17,6 +17,10 @@ BY_CODE = {
         "or pass plane=...): client.list_flows() lists them."
     ),
     "tenant_not_found": "The tenant does not exist: check ZEN_TENANT_ID.",
+    "attempt_not_found": (
+        "The delivery attempt does not exist on this plane (is it on another plane? pass plane=...): "
+        "client.list_attempts() lists them."
+    ),
     "flow_name_conflict": (
         "A flow with the same name already exists (names are unique per plane): choose another name, "
         "or update the existing flow with client.update_flow()."

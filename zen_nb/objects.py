@@ -85,6 +85,26 @@ class Flow(ApiObject):
     summary_fields = ("id", "name", "source", "target", "status")
 
 
+class Event(ApiObject):
+    """An ingested event: ``id``, ``ingesterId``, ``createdAt``, and ``deliveries``.
+
+    ``deliveries`` has one ``{flowId, targetId, state}`` per flow from the ingester: ``queued``
+    (the attempts follow, off the request path) or ``held`` (the flow is paused).
+    """
+
+    summary_fields = ("id", "ingesterId", "createdAt", "deliveries")
+
+
+class DeliveryAttempt(ApiObject):
+    """One try to deliver an event to a flow's target: ``attemptNumber``, ``trigger``, ``status``...
+
+    ``status`` is ``pending`` while it runs, then ``succeeded`` or ``failed``; ``responseStatus``
+    is the target's HTTP status (``None`` when it never answered: see ``errorCode``).
+    """
+
+    summary_fields = ("id", "flowId", "eventId", "attemptNumber", "trigger", "status", "responseStatus")
+
+
 class ObjectList(list):
     """A list of API objects that shows as a table in a notebook (and is still a plain list)."""
 

@@ -97,17 +97,29 @@ class Transport:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
-    def url(self, path: str) -> str:
+    def url(self, path: str, *, under_tenant: bool = True) -> str:
+        """The URL of ``path`` under ``/tenants/{tenantId}`` (or under the API root: the sandbox's own surface)."""
+        if not under_tenant:
+            return f"{self.config.api_base}{path}"
         return f"{self.config.api_base}/tenants/{self.config.tenant_id}{path}"
 
-    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        under_tenant: bool = True,
+    ) -> Any:
         """Send one call (retried as above); return its JSON, or None for an empty answer."""
         headers = {"Idempotency-Key": f"zen-nb-{uuid.uuid4()}"} if method == "POST" else {}
         data = None
         if body is not None:
             data = json.dumps(body, separators=(",", ":")).encode()
             headers["Content-Type"] = "application/json"
-        response = self.send(method, self.url(path), params=params, data=data, headers=headers)
+        url = self.url(path, under_tenant=under_tenant)
+        response = self.send(method, url, params=params, data=data, headers=headers)
         if response.status_code == 404 and method == "DELETE" and _earlier_try_may_have_landed(response):
             return None  # an earlier DELETE went through; its answer was lost on the way back
         if not response.ok:
