@@ -8,6 +8,21 @@ import requests
 
 from zen_nb import sandbox as sandbox_pkg
 
+# The fields of a delivery attempt, as the contract lists them.
+ATTEMPT_FIELDS = {
+    "id",
+    "flowId",
+    "eventId",
+    "targetId",
+    "attemptNumber",
+    "trigger",
+    "status",
+    "responseStatus",
+    "errorCode",
+    "latencyMs",
+    "createdAt",
+}
+
 
 class Api:
     """A thin HTTP helper for tests: paths relative to the demo tenant, the bearer token set."""

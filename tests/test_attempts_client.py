@@ -28,7 +28,7 @@ from zen_nb.errors import BadRequestError, FlowNotFound, IngesterNotFound, NotFo
 from zen_nb.frames import ATTEMPT_COLUMNS
 from zen_nb.objects import DeliveryAttempt, Event, ObjectList
 
-from helpers import Api, admin_post
+from helpers import ATTEMPT_FIELDS, Api, admin_post
 
 OTHER_PLANE = "plane_prod_eu_west_1"
 STRIPE = "dest_stripe_prod_us_east_1"
@@ -49,19 +49,6 @@ EXPECTED_DTYPES = {
     "error_code": "str",
     "latency_ms": "Int64",
     "created_at": "datetime64[ns, UTC]",
-}
-ATTEMPT_FIELDS = {
-    "id",
-    "flowId",
-    "eventId",
-    "targetId",
-    "attemptNumber",
-    "trigger",
-    "status",
-    "responseStatus",
-    "errorCode",
-    "latencyMs",
-    "createdAt",
 }
 
 

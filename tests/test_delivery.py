@@ -31,7 +31,7 @@ import requests
 from zen_nb import sandbox as sandbox_pkg
 from zen_nb.sandbox.outcomes import TYPICAL_LATENCY_MS
 
-from helpers import Api, admin_post, assert_error
+from helpers import ATTEMPT_FIELDS, Api, admin_post, assert_error
 
 FLOWS = "{plane}/delivery-flows"
 TARGETS = "{plane}/targets"
@@ -42,19 +42,6 @@ DEADLINE = 10.0
 QUIET = 0.25  # how long to watch for something that must not happen (well past FAST)
 EVENT_ID = re.compile(r"evt_[0-9a-z]{20}")
 ATTEMPT_ID = re.compile(r"att_[0-9a-z]{20}")
-ATTEMPT_FIELDS = {
-    "id",
-    "flowId",
-    "eventId",
-    "targetId",
-    "attemptNumber",
-    "trigger",
-    "status",
-    "responseStatus",
-    "errorCode",
-    "latencyMs",
-    "createdAt",
-}
 STRIPE = ("dest_stripe_prod_us_east_1", "stripe")
 STRIPE_STAGING = ("dest_stripe_staging_us_east_1", "stripe")
 SLACK = ("dest_slack_payments_alerts", "slack")
