@@ -1,4 +1,7 @@
-"""Fixtures: one real sandbox on a free loopback port for the session, reset to its seed per test."""
+"""Fixtures: one real sandbox on a free loopback port for the session, reset to its seed per test.
+
+And, at the end of a run, where the browser tests put their screenshots.
+"""
 
 from __future__ import annotations
 
@@ -41,3 +44,19 @@ def new_tenant(api: Api):
         return Api(api.box, token=body["token"], tenant_id=body["id"])
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """List the screenshot folders of the browser tests that ran (see tests/test_browser.py)."""
+    folders = [
+        value
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"
+        for name, value in report.user_properties
+        if name == "screenshots"
+    ]
+    if folders:
+        terminalreporter.write_sep("-", "browser screenshots")
+        for folder in folders:
+            terminalreporter.write_line(folder)

@@ -21,6 +21,15 @@ def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def lab_env(tmp_path: Path) -> dict[str, str]:
+    """:func:`clean_env`, with every Jupyter, IPython and matplotlib folder inside ``tmp_path`` too."""
+    folders = {
+        name: str(tmp_path / name.lower())
+        for name in ("IPYTHONDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "MPLCONFIGDIR")
+    }
+    return clean_env(tmp_path, **folders)
+
+
 class CliProcess:
     """One ``zen-nb COMMAND`` process, started and read until its banner is complete.
 

@@ -25,18 +25,9 @@ from zen_nb import recipes, sandbox
 from zen_nb.lab import free_port
 
 from notebook_sandbox import NOTEBOOKS, ROOT
-from processes import CliLab, clean_env
+from processes import CliLab, lab_env
 
 RECIPES = sorted(path.name for path in NOTEBOOKS.glob("*.ipynb"))
-
-
-def lab_env(tmp_path: Path) -> dict[str, str]:
-    """No ZEN_* variables, and every Jupyter and IPython folder inside ``tmp_path``."""
-    folders = {
-        name: str(tmp_path / name.lower())
-        for name in ("IPYTHONDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "MPLCONFIGDIR")
-    }
-    return clean_env(tmp_path, **folders)
 
 
 @pytest.fixture(scope="module")

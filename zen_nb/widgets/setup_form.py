@@ -44,19 +44,25 @@ class SetupForm(widgets.VBox):
         self.tenant_field = _variable_field(env, "ZEN_TENANT_ID", "your tenant id")
         self.plane_field = _variable_field(env, "ZEN_PLANE_ID", "plane_dev_us_east_1")
         self.adapter_field = _variable_field(env, "ZEN_ADAPTER_ID", "adapter_stripe_ingester")
+        # Buttons as wide as their labels (ipywidgets' fixed default cuts "Use local sandbox").
         self.sandbox_button = widgets.Button(
             description="Use local sandbox",
             icon="server",
             tooltip="Connect to a running sandbox, or start one in this kernel",
+            layout={"width": "auto"},
         )
         self.check_button = widgets.Button(
-            description="Check connection", icon="plug", tooltip="Read the tenant and the plane with these values"
+            description="Check connection",
+            icon="plug",
+            tooltip="Read the tenant and the plane with these values",
+            layout={"width": "auto"},
         )
         self.apply_button = widgets.Button(
             description="Apply",
             icon="check",
             button_style="primary",
             tooltip="Set os.environ so the recipe's code works in the next cell",
+            layout={"width": "auto"},
         )
         self.status = widgets.HTML()
         self.token_field.observe(self._take_token, names="value")
