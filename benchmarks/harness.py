@@ -172,3 +172,26 @@ def report(rows: list[dict[str, float]], noun: str, loader: str) -> None:
     growth = last["us_per_row"] / first["us_per_row"]
     print(f"\nper-{noun.rstrip('s')} cost at {last['rows']:,} / at {first['rows']:,}: {growth:.2f}")
     print(f"python {sys.version.split()[0]}, pandas {pd.__version__}, {os.cpu_count()} cores")
+
+
+def main(
+    doc: str | None,
+    loaders: dict[str, Loader],
+    run: Callable[[list[int], int], list[dict[str, float]]],
+    noun: str,
+    loader: str,
+) -> None:
+    """The command line of a benchmark script: its sizes and repeats, or (internally) one memory
+    measurement in a fresh process, then the table of figures."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--memory-of", choices=sorted(loaders), help=argparse.SUPPRESS)
+    parser.add_argument("--env", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_of:
+        print(json.dumps(measure_memory_here(loaders[args.memory_of], json.loads(args.env))))
+        return
+    report(run(args.sizes, args.repeats), noun, loader)

@@ -18,7 +18,6 @@ Memory is measured in a fresh subprocess per loader (see ``harness.py``).
 
 from __future__ import annotations
 
-import argparse
 import json
 import tempfile
 from datetime import datetime, timedelta, timezone
@@ -94,17 +93,7 @@ def run(sizes: list[int], repeats: int) -> list[dict[str, float]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--memory-of", choices=sorted(LOADERS), help=argparse.SUPPRESS)
-    parser.add_argument("--env", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.memory_of:
-        print(json.dumps(harness.measure_memory_here(LOADERS[args.memory_of], json.loads(args.env))))
-        return
-    rows = run(args.sizes, args.repeats)
-    harness.report(rows, "attempts", "load_attempts")
+    harness.main(__doc__, LOADERS, run, "attempts", "load_attempts")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ Memory is measured in a fresh subprocess per loader (see ``harness.py``, shared 
 
 from __future__ import annotations
 
-import argparse
 import json
 import tempfile
 from pathlib import Path
@@ -91,17 +90,7 @@ def run(sizes: list[int], repeats: int) -> list[dict[str, float]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--memory-of", choices=sorted(LOADERS), help=argparse.SUPPRESS)
-    parser.add_argument("--env", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.memory_of:
-        print(json.dumps(harness.measure_memory_here(LOADERS[args.memory_of], json.loads(args.env))))
-        return
-    rows = run(args.sizes, args.repeats)
-    harness.report(rows, "flows", "load_flows")
+    harness.main(__doc__, LOADERS, run, "flows", "load_flows")
 
 
 if __name__ == "__main__":
