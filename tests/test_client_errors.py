@@ -342,7 +342,7 @@ def test_the_same_flow_name_twice_is_a_flow_name_conflict(client):
         code="flow_name_conflict",
         field="name",
         message=(RECIPE_NAME, PLANE),
-        fix=("A flow with the same name already exists", "choose another name", "update_flow()"),
+        fix=("A flow with the same name already exists", "choose another name", "client.update_flow"),
     )
     assert client.list_flows() == [first]
 

@@ -32,6 +32,7 @@ import pytest
 
 import zen_nb
 from zen_nb import local_sandbox
+from zen_nb.display import code_html
 from zen_nb.fixes import BY_CODE as FIXES
 from zen_nb.names import name_problem
 
@@ -268,7 +269,7 @@ def test_check_with_a_wrong_token_shows_unauthorized_and_its_fix(sandbox):
 
     status = text(form.status.value)
     assert "UnauthorizedError" in status, status
-    assert FIXES["unauthenticated"] in status
+    assert code_html(FIXES["unauthenticated"]) in status
     assert_token_hidden(form, wrong, sandbox.token)
 
 
@@ -408,7 +409,7 @@ def test_a_taken_name_shows_the_conflict_its_fix_and_a_free_name(form, api, sand
 
     result = text(form.result.value)
     assert "FlowNameConflict" in result, result
-    assert FIXES["flow_name_conflict"] in result
+    assert code_html(FIXES["flow_name_conflict"]) in result
     assert f"A free name: '{suggested}'" in result
     assert all_flows(api) == before
     assert form.created == []
@@ -439,7 +440,7 @@ def test_a_plane_that_does_not_exist_shows_plane_not_found_and_creates_nothing(f
 
     result = text(form.result.value)
     assert "PlaneNotFound" in result, result
-    assert FIXES["plane_not_found"] in result
+    assert code_html(FIXES["plane_not_found"]) in result
     # The previous plane's sources and targets are gone with it: nothing can be sent.
     assert form.source_picker.options == () and form.target_picker.options == ()
     assert form.create_button.disabled is True

@@ -42,6 +42,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from . import sandbox
     from .client import ZenClient
     from .frames import load_attempts, load_flows
     from .widgets import FlowForm, SetupForm, flow_form, setup
@@ -91,6 +92,7 @@ __all__ = [
     "load_attempts",
     "load_flows",
     "load_ipython_extension",
+    "sandbox",
     "setup",
 ]
 
@@ -103,10 +105,16 @@ def load_ipython_extension(ipython: Any) -> None:
 
 
 def __getattr__(name: str) -> Any:
-    """Import the client and the DataFrame loaders on first use (PEP 562)."""
-    if name in _LAZY:
-        from importlib import import_module
+    """Import the client, the DataFrame loaders and the sandbox package on first use (PEP 562).
 
+    ``zen_nb.sandbox`` works after a bare ``import zen_nb``, as the fixes print it; the
+    package itself is light (the server is imported when a sandbox starts).
+    """
+    from importlib import import_module
+
+    if name == "sandbox":
+        return import_module(".sandbox", __name__)
+    if name in _LAZY:
         value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value
         return value

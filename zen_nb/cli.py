@@ -78,6 +78,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``zen-nb`` console script."""
     args = build_parser().parse_args(argv)
     if args.command == "sandbox":
+        from .sandbox import SandboxNotInstalled, require_server
+
+        try:
+            require_server()
+        except SandboxNotInstalled as error:
+            print(f"zen-nb sandbox: {error}", file=sys.stderr)
+            return 2
         from .sandbox.command import run_sandbox
 
         return run_sandbox(args)

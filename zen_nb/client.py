@@ -16,6 +16,7 @@ from urllib3.util.retry import Retry
 
 from .config import ZenConfig
 from .errors import NotFoundError, ZenAPIError, ZenError
+from .hints import NEW_CLIENT, SANDBOX_COMMAND, START_SANDBOX_PYTHON, code
 from .objects import (
     Adapter,
     ApiObject,
@@ -435,20 +436,27 @@ class ZenClient:
         failure_rate: float | None = None,
         plane: str | None = None,
         start: Moment | None = None,
+        flows: Iterable[str | Mapping[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Fill the local sandbox with a history of ``events`` events over ``days`` days, and their attempts.
 
         For analysis recipes that need data: every active flow of the tenant's plane
         (``ZEN_PLANE_ID``, another ``plane``, or ``"all"`` planes) gets seeded events, outcomes and
         automatic retries, so the same ``seed``, flows and ``start`` give the same history.
+        ``flows`` (ids or flows, on any plane unless ``plane`` is given) limits the history to
+        those flows, so a recipe's analysis never writes simulated traffic onto the user's others.
         ``failure_rate`` is the typical failure rate (the sandbox's default when ``None``);
         ``start`` defaults to midnight UTC today minus ``days``. Returns the counts written
         (``events``, ``attempts``, ``flows``) and the window (``start``, ``end``). Only the
         local sandbox simulates traffic: against the real service this raises :class:`ZenError`.
         """
         body: dict[str, Any] = {"tenantId": self.config.tenant_id, "events": events, "days": days, "seed": seed}
-        if plane != "all":
-            body["planeId"] = object_id(plane) if plane is not None else self.config.plane_id
+        if flows is not None:
+            body["flowIds"] = [object_id(flow) for flow in flows]
+        if plane is not None and plane != "all":
+            body["planeId"] = object_id(plane)
+        elif plane is None and flows is None:
+            body["planeId"] = self.config.plane_id
         if failure_rate is not None:
             body["failureRate"] = failure_rate
         if start is not None:
@@ -460,7 +468,8 @@ class ZenClient:
             if (isinstance(error, NotFoundError) and error.code in (None, "not_found")) or error.status == 405:
                 raise ZenError(
                     f"{self.config.api_base} does not simulate traffic: only the local sandbox does",
-                    fix="Point ZEN_API_BASE at a sandbox (`zen-nb sandbox`, or zen_nb.sandbox.start()) to simulate"
-                    " traffic; on the real service, ingest events with client.ingest_event().",
+                    fix=f"Point ZEN_API_BASE at a sandbox ({code(SANDBOX_COMMAND)} in a terminal, or "
+                    f"{code(START_SANDBOX_PYTHON)} in Python, then {code(NEW_CLIENT)}) to simulate traffic; "
+                    "on the real service, ingest events with client.ingest_event.",
                 ) from None
             raise

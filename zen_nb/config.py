@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from urllib.parse import urlsplit
 
 from .errors import ZenConfigError
+from .hints import SANDBOX_COMMAND, START_SANDBOX_PYTHON, code
 
 VARIABLES = {
     "api_base": "ZEN_API_BASE",
@@ -23,8 +24,8 @@ VARIABLES = {
 
 PLACEHOLDER_PREFIX = "replace-with-"
 SANDBOX_HINT = (
-    "For the local sandbox, run `zen-nb sandbox` and paste the export lines it prints, "
-    "or in Python: os.environ.update(zen_nb.sandbox.start().env())."
+    f"For the local sandbox, run {code(SANDBOX_COMMAND)} in a terminal and paste the export lines it prints, "
+    f"or in Python: {code(START_SANDBOX_PYTHON)}."
 )
 
 
@@ -117,5 +118,5 @@ def _check(values: dict[str, str]) -> None:
         raise ZenConfigError(
             "The Zen Mesh configuration is incomplete: " + "; ".join(problems) + ".",
             fix=f"Set them in the shell that starts Jupyter:\n{example}\nor in Python with os.environ[...] = ..., "
-            f"or pass them to ZenConfig(...). {SANDBOX_HINT}",
+            f"or pass them to ZenConfig as keywords (api_base=..., tenant_id=...). {SANDBOX_HINT}",
         )

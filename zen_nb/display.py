@@ -6,6 +6,7 @@ is escaped; nothing here ever sees the token (objects and errors never hold it).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
@@ -47,11 +48,16 @@ def list_html(items: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table><i>{len(items)} item(s)</i>"
 
 
+def code_html(text: str) -> str:
+    """``text`` escaped, with its backticked spans (code to type or paste) shown as ``<code>``."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text)).replace("\n", "<br>")
+
+
 def error_html(kind: str, message: str, fix: str, details: Sequence[str]) -> str:
     """An error as one block: what happened, what to do, and the ids to quote."""
     parts = [f"<b>{escape(kind)}</b>: {escape(message)}"]
     if fix:
-        parts.append(f"<div><b>Fix:</b> {escape(fix).replace(chr(10), '<br>')}</div>")
+        parts.append(f"<div><b>Fix:</b> {code_html(fix)}</div>")
     if details:
         parts.append(f'<div style="color:#666;font-size:90%">{escape(", ".join(details))}</div>')
     return f'<div style="{_BOX.format(color="#d66")};background:#fff5f5">{"".join(parts)}</div>'

@@ -6,24 +6,26 @@ The API's own message says what went wrong; these say where the user fixes it (w
 
 from __future__ import annotations
 
+from .hints import NEW_CLIENT, SANDBOX_COMMAND, START_SANDBOX_PYTHON, code
+
 BY_CODE = {
-    "plane_not_found": "The plane ID does not exist: check ZEN_PLANE_ID (client.list_planes() lists your planes).",
+    "plane_not_found": "The plane ID does not exist: check ZEN_PLANE_ID (`client.list_planes()` lists your planes).",
     "ingester_not_found": (
-        "The ingester ID does not exist: check the flow's source (client.list_ingesters() lists the plane's ingesters)."
+        "The ingester ID does not exist: check the flow's source (`client.list_ingesters()` lists the plane's ingesters)."
     ),
-    "target_not_found": "The target does not exist on this plane: client.list_targets() lists them.",
+    "target_not_found": "The target does not exist on this plane: `client.list_targets()` lists them.",
     "flow_not_found": (
         "The flow does not exist on this plane (was it deleted, or is it on another plane? check ZEN_PLANE_ID "
-        "or pass plane=...): client.list_flows() lists them."
+        "or pass plane=...): `client.list_flows()` lists them."
     ),
     "tenant_not_found": "The tenant does not exist: check ZEN_TENANT_ID.",
     "attempt_not_found": (
         "The delivery attempt does not exist on this plane (is it on another plane? pass plane=...): "
-        "client.list_attempts() lists them."
+        "`client.list_attempts()` lists them."
     ),
     "flow_name_conflict": (
         "A flow with the same name already exists (names are unique per plane): choose another name, "
-        "or update the existing flow with client.update_flow()."
+        "or change the existing one with client.update_flow (`client.list_flows()` lists them)."
     ),
     "target_name_conflict": "A target with the same name already exists on this plane: choose another name.",
     "target_in_use": "A flow still uses this target: delete those flows, or point them at another target first.",
@@ -71,9 +73,9 @@ def fix_for(status: int, code: str | None, path: str = "") -> str:
 
 
 def connection_fix(base_url: str) -> str:
-    """The fix when nothing answers at the API base."""
+    """The fix when nothing answers at the API base: each way out runs as printed (see :mod:`.hints`)."""
     return (
-        f"Nothing answers at {base_url}: start the local sandbox with `zen-nb sandbox` in a terminal "
-        "(or zen_nb.sandbox.start() in Python) and use the ZEN_API_BASE it prints, "
-        "or check ZEN_API_BASE if you meant the real service."
+        f"Nothing answers at {base_url}: start the local sandbox with {code(SANDBOX_COMMAND)} in a terminal and "
+        f"paste the export lines it prints; or in Python run {code(START_SANDBOX_PYTHON)} "
+        f"and then {code(NEW_CLIENT)}; or check ZEN_API_BASE if you meant the real service."
     )

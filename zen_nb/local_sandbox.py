@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from .hints import SANDBOX_COMMAND, SANDBOX_MAGIC, code
+
 DEFAULT_PORT = 8765
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 
@@ -82,7 +84,7 @@ def stop() -> str:
     """Stop the sandbox this kernel started; say what happened."""
     global _started
     if _started is None:
-        return "no sandbox was started in this kernel (one run by `zen-nb sandbox` stops with Ctrl-C there)"
+        return f"no sandbox was started in this kernel (one run by {code(SANDBOX_COMMAND)} stops with Ctrl-C there)"
     base = _started.base_url
     _started.stop()
     _started = None
@@ -93,6 +95,6 @@ def status() -> str:
     """Where a sandbox runs, and whether this kernel started it."""
     base = find()
     if base is None:
-        return "no sandbox is running; start one with %zen_sandbox start or `zen-nb sandbox`"
+        return f"no sandbox is running; start one with {code(SANDBOX_MAGIC)} or {code(SANDBOX_COMMAND)} in a terminal"
     mine = _started is not None and _started.base_url == base
     return f"a sandbox is running at {base}" + (" (started in this kernel)" if mine else "")

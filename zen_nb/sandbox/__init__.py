@@ -12,12 +12,43 @@ only when one starts, so importing this package stays light.
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from types import TracebackType
 
 from .seed import DEMO_ADAPTER_ID, DEMO_PLANE_ID, DEMO_TENANT_ID, DEMO_TOKEN
 
-__all__ = ["DEMO_ADAPTER_ID", "DEMO_PLANE_ID", "DEMO_TENANT_ID", "DEMO_TOKEN", "Sandbox", "default_db_path", "start"]
+__all__ = [
+    "DEMO_ADAPTER_ID",
+    "DEMO_PLANE_ID",
+    "DEMO_TENANT_ID",
+    "DEMO_TOKEN",
+    "Sandbox",
+    "SandboxNotInstalled",
+    "default_db_path",
+    "missing_server_modules",
+    "start",
+]
+
+# The server's own dependencies: the ``sandbox`` extra (``pip install 'zen_nb[sandbox]'``).
+SERVER_MODULES = ("fastapi", "uvicorn", "httptools")
+INSTALL_HINT = "pip install 'zen_nb[sandbox]'"
+
+
+class SandboxNotInstalled(ImportError):
+    """The sandbox's server is not installed: the message names what is missing and the install command."""
+
+
+def missing_server_modules() -> list[str]:
+    """Which of the server's modules are not installed (empty when the sandbox can start)."""
+    return [name for name in SERVER_MODULES if importlib.util.find_spec(name) is None]
+
+
+def require_server() -> None:
+    """Raise :class:`SandboxNotInstalled`, in one line with the fix, when the server cannot start."""
+    missing = missing_server_modules()
+    if missing:
+        raise SandboxNotInstalled(f"the sandbox needs {', '.join(missing)}, not installed here: `{INSTALL_HINT}`")
 
 
 def default_db_path() -> Path:
@@ -85,7 +116,9 @@ def start(
 
     ``port=0`` picks a free port; ``db=":memory:"`` is a throwaway database, a path a
     persistent one. ``rate_limit`` is ``(requests, per_seconds)`` per token (default 1000/s).
+    Without the ``sandbox`` extra this raises :class:`SandboxNotInstalled`, naming the install.
     """
+    require_server()
     from .server import DEFAULT_RATE_LIMIT, BackgroundServer, ServerSettings
 
     settings = ServerSettings(host=host, port=port, db=db, rate_limit=rate_limit or DEFAULT_RATE_LIMIT)

@@ -17,6 +17,7 @@ from .. import local_sandbox
 from ..config import VARIABLES, ZenConfig
 from ..display import error_html, success_html
 from ..errors import ZenError
+from ..hints import INSTALL_SANDBOX, SANDBOX_COMMAND, code
 
 _LAYOUT = {"width": "min(100%, 560px)"}
 _STYLE = {"description_width": "140px"}
@@ -134,7 +135,7 @@ class SetupForm(widgets.VBox):
             self.status.value = error_html(
                 "Sandbox",
                 f"could not start a local sandbox: {error}",
-                "Install it with pip install 'zen_nb[sandbox]', or run `zen-nb sandbox` in a terminal.",
+                f"Install it with {code(INSTALL_SANDBOX)}, or run {code(SANDBOX_COMMAND)} in a terminal.",
                 [],
             )
             return
