@@ -16,32 +16,19 @@ import sys
 from pathlib import Path
 
 import nbformat
-from jupyter_client.manager import KernelManager
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-from nbval.kernel import CURRENT_ENV_KERNEL_NAME, NbvalKernelspecManager
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from notebook_checks import clean_metadata, problems  # noqa: E402
+from notebook_runner import run_notebook  # noqa: E402
 from notebook_sandbox import NOTEBOOKS, RecipeWorld  # noqa: E402
 
 
 def execute(path: Path, world: RecipeWorld, timeout: int) -> nbformat.NotebookNode:
     """Run ``path`` top to bottom on the demo tenant's seed; return the executed notebook."""
-    notebook = nbformat.read(path, as_version=4)
     world.reset()
-    # The same kernel as nbval's --nbval-current-env: this interpreter, whatever kernels are installed.
-    kernel = KernelManager(kernel_name=CURRENT_ENV_KERNEL_NAME, kernel_spec_manager=NbvalKernelspecManager())
-    client = NotebookClient(
-        notebook,
-        km=kernel,
-        timeout=timeout,
-        resources={"metadata": {"path": str(path.parent)}},
-        store_widget_state=False,
-        record_timing=False,
-    )
-    client.execute()
+    notebook = run_notebook(path, timeout)
     clean_metadata(notebook)
     return notebook
 

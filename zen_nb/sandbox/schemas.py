@@ -147,6 +147,9 @@ class SimulateRequest(_Body):
 
     tenantId: Ident | None = None  # noqa: N815
     planeId: Ident | None = None  # noqa: N815
+    # Only these flows (active, of this tenant): a recipe analyses its own fleet without writing
+    # simulated history onto the flows a user made elsewhere.
+    flowIds: Annotated[list[Ident], Field(min_length=1, max_length=1000)] | None = None  # noqa: N815
     events: Annotated[int, Field(ge=1, le=200_000)] = 1000
     days: Annotated[float, Field(ge=0.01, le=90.0)] = 7.0
     seed: int = 0

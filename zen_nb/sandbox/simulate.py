@@ -39,6 +39,7 @@ class Simulation:
     seed: int
     failure_rate: float
     start: datetime
+    flow_ids: list[str] | None = None  # only these flows; None: every active flow
 
 
 def _stamp(moment: datetime) -> str:
@@ -50,6 +51,26 @@ def default_start(days: float, now: datetime | None = None) -> datetime:
     now = now or datetime.now(timezone.utc)
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     return midnight - timedelta(days=days)
+
+
+def _only_named_flows(store: Store, plan: Simulation, flows: list[Any]) -> list[Any]:
+    """The rows of the flows ``plan.flow_ids`` names; each must exist (on the plane, if given) and be active."""
+    active = {row["id"] for row in flows}
+    for flow_id in dict.fromkeys(plan.flow_ids or []):
+        if flow_id in active:
+            continue
+        row = store.read_one(
+            "SELECT status FROM flows WHERE tenant_id = ? AND id = ? AND (? IS NULL OR plane_id = ?)",
+            (plan.tenant_id, flow_id, plan.plane_id, plan.plane_id),
+        )
+        where = f" on plane '{plan.plane_id}'" if plan.plane_id else ""
+        if row is None:
+            raise ApiError(404, "flow_not_found", f"flow '{flow_id}' does not exist{where}", field="flowIds")
+        raise ApiError(
+            400, "invalid_field", f"flow '{flow_id}' is paused: resume it, or leave it out of flowIds", field="flowIds"
+        )
+    wanted = set(plan.flow_ids or [])
+    return [row for row in flows if row["id"] in wanted]
 
 
 def simulate(
@@ -68,6 +89,8 @@ def simulate(
         "SELECT 1 FROM planes WHERE tenant_id = ? AND id = ?", (plan.tenant_id, plan.plane_id)
     ):
         raise ApiError(404, "plane_not_found", f"plane '{plan.plane_id}' does not exist", field="planeId")
+    if plan.flow_ids is not None:
+        flows = _only_named_flows(store, plan, flows)
     if not flows:
         raise ApiError(
             400,
