@@ -2,7 +2,9 @@
 
 The sandbox serves from this process (a background thread, the persistent database of
 ``zen-nb sandbox``); JupyterLab runs as a child process whose environment holds the sandbox's
-five ``ZEN_*`` variables, which every kernel it starts inherits. Ctrl-C stops both.
+five ``ZEN_*`` variables, which every kernel it starts inherits. Ctrl-C, SIGTERM and SIGHUP (a
+closed terminal) stop both: JupyterLab is asked to shut its kernels down, and killed if it does
+not. A sandbox that was already running when ``zen-nb lab`` started is used and left running.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from . import local_sandbox
+from .hints import INSTALL_LAB, code
 from .recipes import RecipeFolder, RecipesNotFound, locate
+from .stop_signals import Stopped, children_ignore_hangup, stopping_on_signals
 
 FIRST_RECIPE = "00-setup-environment.ipynb"
 DEFAULT_LAB_PORT = 8888
@@ -115,20 +119,34 @@ def stop_lab(process: subprocess.Popen[bytes]) -> None:
 def _check_installed() -> None:
     missing = [name for name in ("jupyterlab", "fastapi", "uvicorn") if importlib.util.find_spec(name) is None]
     if missing:
-        raise LabError(f"{', '.join(missing)} not installed: pip install 'zen_nb[lab]'")
+        raise LabError(f"{', '.join(missing)} not installed: {code(INSTALL_LAB)}")
 
 
-def _summary(recipes: RecipeFolder, url: str, sandbox_text: str, env: dict[str, str]) -> str:
-    lines = [f"Zen Mesh recipes in JupyterLab: {url}", f"  recipes: {recipes.path}"]
-    if recipes.copied:
-        lines.append(f"           (copied here: {', '.join(recipes.copied)})")
-    if recipes.kept:
-        lines.append(f"           (kept your own copies of: {', '.join(recipes.kept)})")
+def _stop_words(started_sandbox: bool, base_url: str) -> tuple[str, str]:
+    """What Ctrl-C stops, and what is said once stopped: a sandbox found running is not ours to stop."""
+    if started_sandbox:
+        return "Press Ctrl-C to stop JupyterLab and the sandbox.", "JupyterLab and the sandbox are stopped."
+    return (
+        f"Press Ctrl-C to stop JupyterLab (the sandbox at {base_url} was already running, and keeps running).",
+        f"JupyterLab is stopped; the sandbox at {base_url} keeps running.",
+    )
+
+
+def _say(text: str, stream: Any = None) -> None:
+    """Print, unless the terminal is gone (after SIGHUP a write may fail): stopping must go on."""
+    try:
+        print(text, file=stream or sys.stdout, flush=True)
+    except OSError:
+        pass
+
+
+def _summary(recipes: RecipeFolder, url: str, sandbox_text: str, env: dict[str, str], stop_line: str) -> str:
+    lines = [f"Zen Mesh recipes in JupyterLab: {url}", f"  recipes: {recipes.path}", *recipes.summary_lines()]
     lines += [
         f"  {sandbox_text}",
         f"  every kernel gets ZEN_API_BASE={env['ZEN_API_BASE']}, ZEN_TENANT_ID={env['ZEN_TENANT_ID']}, "
         f"ZEN_PLANE_ID={env['ZEN_PLANE_ID']}, ZEN_ADAPTER_ID={env['ZEN_ADAPTER_ID']} and the demo ZEN_API_TOKEN",
-        "Press Ctrl-C to stop JupyterLab and the sandbox.",
+        stop_line,
     ]
     return "\n".join(lines)
 
@@ -142,31 +160,53 @@ def run_lab(args: argparse.Namespace) -> int:
     except (LabError, RecipesNotFound) as error:
         print(f"zen-nb lab: {error}", file=sys.stderr)
         return 2
+    with stopping_on_signals():
+        try:
+            return _serve(args, recipes, lab_port)
+        except Stopped:  # before JupyterLab was started: the sandbox is already stopped
+            return 0
+
+
+def _serve(args: argparse.Namespace, recipes: RecipeFolder, lab_port: int) -> int:
+    """Start the sandbox and JupyterLab, wait until JupyterLab ends or a stop signal comes, stop both."""
     box, base_url, sandbox_text = start_sandbox(args.sandbox_port, args.db)
+    stop_line, stopped_line = _stop_words(box is not None, base_url)
     env = local_sandbox.sandbox_env(base_url)
     from jupyter_core.paths import jupyter_runtime_dir
 
-    process = subprocess.Popen(
-        lab_command(recipes.path, lab_port, open_browser=not args.no_browser),
-        env={**os.environ, **env},
-        cwd=recipes.path,  # kernels started without a notebook also run in the recipes' folder
-        # Without a terminal on stdin, JupyterLab stops at the first Ctrl-C instead of asking.
-        stdin=subprocess.DEVNULL,
-    )
     try:
-        info = wait_for_server(process, Path(jupyter_runtime_dir()))
-        print(_summary(recipes, lab_url(info, recipes.path), sandbox_text, env), flush=True)
-        return_code = process.wait()
-        if return_code:
-            print(f"zen-nb lab: JupyterLab exited with status {return_code}", file=sys.stderr)
-        return return_code
-    except KeyboardInterrupt:
-        return 0
-    except LabError as error:
-        print(f"zen-nb lab: {error}", file=sys.stderr)
-        return 1
-    finally:
-        stop_lab(process)
+        with children_ignore_hangup():
+            process = subprocess.Popen(
+                lab_command(recipes.path, lab_port, open_browser=not args.no_browser),
+                env={**os.environ, **env},
+                cwd=recipes.path,  # kernels started without a notebook also run in the recipes' folder
+                # Without a terminal on stdin, JupyterLab stops at the first Ctrl-C instead of asking.
+                stdin=subprocess.DEVNULL,
+            )
+    except BaseException:
         if box is not None:
             box.stop()
-        print("zen-nb lab: JupyterLab and the sandbox are stopped.", flush=True)
+        raise
+    try:
+        info = wait_for_server(process, Path(jupyter_runtime_dir()))
+        _say(_summary(recipes, lab_url(info, recipes.path), sandbox_text, env, stop_line))
+        return_code = process.wait()
+        if return_code:
+            _say(f"zen-nb lab: JupyterLab exited with status {return_code}", sys.stderr)
+        return return_code
+    except Stopped as stop:
+        if stop.signal_name != "SIGINT":
+            _say(f"zen-nb lab: {stop.signal_name} received, stopping")
+        return 0
+    except LabError as error:
+        _say(f"zen-nb lab: {error}", sys.stderr)
+        return 1
+    finally:
+        try:
+            stop_lab(process)
+        except Stopped:  # asked again while stopping: do not wait any longer
+            process.kill()
+            process.wait()
+        if box is not None:
+            box.stop()
+        _say(f"zen-nb lab: {stopped_line}")
