@@ -8,14 +8,9 @@ as the browser does.
 from __future__ import annotations
 
 import json
-import shutil
 import socket
-import subprocess
-import sys
 import uuid
-import zipfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
@@ -24,7 +19,7 @@ import websocket
 from zen_nb import recipes, sandbox
 from zen_nb.lab import free_port
 
-from notebook_sandbox import NOTEBOOKS, ROOT
+from notebook_sandbox import NOTEBOOKS
 from processes import CliLab, lab_env
 
 RECIPES = sorted(path.name for path in NOTEBOOKS.glob("*.ipynb"))
@@ -151,60 +146,5 @@ def test_a_missing_recipes_folder_is_one_line_and_exit_2(tmp_path):
     assert main(["lab", "--dir", str(tmp_path / "nowhere"), "--no-browser"]) == 2
 
 
-def test_installed_recipes_are_copied_and_the_users_own_copies_kept(tmp_path):
-    shipped = tmp_path / "share"
-    shipped.mkdir()
-    for name in ("00-a.ipynb", "01-b.ipynb"):
-        (shipped / name).write_text("{}")
-    workspace = tmp_path / "workspace"
-    workspace.mkdir()
-    (workspace / "01-b.ipynb").write_text('{"edited": true}')
-    folder = recipes.copy_recipes(shipped, workspace)
-    assert (folder.copied, folder.kept) == (["00-a.ipynb"], ["01-b.ipynb"])
-    assert (workspace / "01-b.ipynb").read_text() == '{"edited": true}'
-    assert recipes.copy_recipes(shipped, workspace).copied == []
-
-
 def test_a_source_checkout_opens_its_own_notebooks_in_place():
     assert recipes.locate().path == NOTEBOOKS
-
-
-def test_a_wheel_ships_the_recipes_and_an_installed_copy_finds_them(tmp_path):
-    """Built and installed for real (no dependencies): the recipes land in share/ and are copied out to run."""
-    source = tmp_path / "source"
-    source.mkdir()
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source / name)
-    for name in ("zen_nb", "notebooks"):
-        shutil.copytree(ROOT / name, source / name, ignore=ignore)
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(tmp_path / "dist"), str(source)], check=True, timeout=300)
-    (wheel,) = (tmp_path / "dist").glob("zen_nb-*.whl")
-    with zipfile.ZipFile(wheel) as archive:
-        shipped = sorted(Path(name).name for name in archive.namelist() if "/share/zen_nb/recipes/" in name)
-    assert shipped == RECIPES
-
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
-    python = venv / "bin" / "python"
-    subprocess.run([*pip, "--python", str(python), "install", "--no-deps", str(wheel)], check=True, timeout=300)
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    found = subprocess.run(
-        [
-            str(python),
-            "-c",
-            "import json, sys; from pathlib import Path; from zen_nb import recipes\n"
-            "folder = recipes.locate(workspace=Path(sys.argv[1]))\n"
-            "print(json.dumps([str(recipes.source_recipes()), str(folder.path), folder.copied]))",
-            str(tmp_path / "workspace"),
-        ],
-        cwd=elsewhere,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert found.returncode == 0, found.stderr
-    assert json.loads(found.stdout) == ["None", str(tmp_path / "workspace"), RECIPES]
-    assert sorted(path.name for path in (tmp_path / "workspace").glob("*.ipynb")) == RECIPES

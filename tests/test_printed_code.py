@@ -70,6 +70,7 @@ def kit_texts() -> dict[str, str]:
     except ZenConfigError as error:
         texts["ZenConfigError"] = str(error)
     texts["%zen_sandbox stop, none started"] = local_sandbox.stop()
+    texts["zen-nb lab without recipes"] = _recipes_not_found()
     for name, value in vars(hints).items():
         if name.isupper() and isinstance(value, str):
             texts[f"hints.{name}"] = f"`{value}`"
@@ -79,6 +80,20 @@ def kit_texts() -> dict[str, str]:
         except ZenError as error:
             texts["simulate_traffic off the sandbox"] = error.fix
     return texts
+
+
+def _recipes_not_found() -> str:
+    from zen_nb import recipes
+
+    saved = recipes.source_recipes, recipes.installed_recipes
+    recipes.source_recipes = recipes.installed_recipes = lambda: None  # an install without the notebooks
+    try:
+        recipes.locate()
+    except recipes.RecipesNotFound as error:
+        return str(error)
+    finally:
+        recipes.source_recipes, recipes.installed_recipes = saved
+    raise AssertionError("locate() found recipes where there are none")
 
 
 def _demo_env(base: str) -> dict[str, str]:
