@@ -1,0 +1,121 @@
+"""A plain ``pip install zen_nb`` (no extras): every command names the install it needs, in one line.
+
+The package is built as a wheel and installed with ``--no-deps`` into a fresh venv; its base
+dependencies come from this test environment through a folder that holds every installed
+distribution except those of the ``sandbox`` and ``lab`` extras (FastAPI, Starlette, uvicorn,
+httptools, JupyterLab), so the venv is what ``pip install zen_nb`` gives, without a download.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import sysconfig
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from notebook_sandbox import ROOT
+from processes import clean_env
+
+pytestmark = pytest.mark.slow
+
+# Top-level names (modules and their dist-info) that only the extras bring.
+EXTRAS_ONLY = ("fastapi", "starlette", "uvicorn", "httptools", "jupyterlab", "jupyter_server", "notebook_shim")
+
+
+def _base_only(site_packages: Path, folder: Path) -> None:
+    """Link every entry of ``site_packages`` into ``folder``, except the extras' and zen_nb's own."""
+    folder.mkdir()
+    for entry in site_packages.iterdir():
+        top = entry.name.split("-", 1)[0].split(".", 1)[0].lower()
+        if top in EXTRAS_ONLY or top.startswith(("zen_nb", "__editable__", "_zen_nb")) or entry.suffix == ".pth":
+            continue
+        (folder / entry.name).symlink_to(entry)
+
+
+@pytest.fixture(scope="module")
+def plain_install(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The ``bin/`` of a venv with the zen_nb wheel and its base dependencies only."""
+    tmp = tmp_path_factory.mktemp("plain")
+    source = tmp / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    for name in ("zen_nb", "notebooks"):
+        shutil.copytree(ROOT / name, source / name, ignore=ignore)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(tmp / "dist"), str(source)], check=True, timeout=300)
+    (wheel,) = (tmp / "dist").glob("zen_nb-*.whl")
+    venv = tmp / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    subprocess.run([*pip, "--python", str(python), "install", "--no-deps", str(wheel)], check=True, timeout=300)
+    base = tmp / "base-dependencies"
+    _base_only(Path(sysconfig.get_paths()["purelib"]), base)
+    venv_site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout.strip()
+    (Path(venv_site) / "base-dependencies.pth").write_text(f"{base}\n")
+    yield venv / "bin"
+
+
+def run(bin_dir: Path, *args: str, tmp_path: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(bin_dir / args[0]), *args[1:]],
+        capture_output=True, text=True, timeout=120, env=env or clean_env(tmp_path), cwd=tmp_path,
+    )
+
+
+def test_the_venv_has_the_base_dependencies_and_not_the_extras(plain_install, tmp_path):
+    result = run(
+        plain_install, "python", "-c",
+        "import importlib.util as u, zen_nb\n"
+        "print(zen_nb.__file__)\n"
+        "print([m for m in ('requests', 'pandas', 'ipywidgets', 'fastapi', 'uvicorn', 'jupyterlab') if u.find_spec(m)])",
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    installed_at, found = result.stdout.splitlines()
+    assert str(plain_install.parent) in installed_at  # the wheel's copy, not the checkout
+    assert found == "['requests', 'pandas', 'ipywidgets']"
+
+
+@pytest.mark.parametrize(
+    ("command", "install"),
+    [("sandbox", "pip install 'zen_nb[sandbox]'"), ("lab", "pip install 'zen_nb[lab]'")],
+)
+def test_a_command_without_its_extra_is_one_line_naming_the_install(plain_install, tmp_path, command, install):
+    result = run(plain_install, "zen-nb", command, tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith(f"zen-nb {command}: ") and f"`{install}`" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_starting_a_sandbox_from_python_names_the_install(plain_install, tmp_path):
+    result = run(
+        plain_install, "python", "-c",
+        "import zen_nb\ntry:\n    zen_nb.sandbox.start()\nexcept ImportError as error:\n"
+        "    print(type(error).__name__, error)\n",
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("SandboxNotInstalled the sandbox needs fastapi, uvicorn, httptools")
+    assert "`pip install 'zen_nb[sandbox]'`" in result.stdout
+
+
+def test_the_client_and_load_flows_work_against_a_sandbox_elsewhere(plain_install, tmp_path, api):
+    env = {**clean_env(tmp_path), **api.box.env()}
+    result = run(
+        plain_install, "python", "-c",
+        "import zen_nb\nprint(zen_nb.ZenClient().get_tenant().id, len(zen_nb.load_flows(progress=False).columns))",
+        tmp_path=tmp_path, env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["tenant_demo", "10"]
