@@ -9,7 +9,9 @@ the real home directory and only the pasted ``export`` lines point curl at the s
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -130,6 +132,37 @@ def test_ctrl_c_stops_the_sandbox_with_exit_0(tmp_path):
         assert box.stdout.rstrip().endswith("Zen Mesh sandbox stopped.")
         assert "Traceback" not in box.stderr
         session.close()
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGHUP"])
+def test_sigterm_and_a_closed_terminal_stop_the_sandbox_cleanly(tmp_path, how):
+    """``kill`` or a supervisor (SIGTERM) and a closed terminal (SIGHUP to the group): exit 0, database closed."""
+    database = tmp_path / "sandbox.sqlite3"
+    with CliSandbox("--port", "0", "--db", str(database), env=clean_env(tmp_path)) as box:
+        token = {"Authorization": "Bearer zen_test_sandbox_demo_token"}
+        created = requests.post(
+            f"{box.base_url}/tenants/tenant_demo/clusters/plane_dev_us_east_1/delivery-flows",
+            headers=token,
+            json={"name": "kept-flow", "source": "ingester_stripe", "target": {"id": "dest_stripe_prod_us_east_1", "type": "stripe"}},
+            timeout=10,
+        )
+        assert created.status_code == 201, created.text
+        if how == "SIGTERM":
+            box.proc.send_signal(signal.SIGTERM)
+        else:
+            os.killpg(box.proc.pid, signal.SIGHUP)
+        assert box._finish(STOP_TIMEOUT) == 0, box.stderr
+        assert box.stdout.rstrip().endswith("Zen Mesh sandbox stopped.")
+        assert "Traceback" not in box.stderr
+    # Closed cleanly: the write-ahead log was checkpointed into the database and removed.
+    assert not Path(f"{database}-wal").exists()
+    with CliSandbox("--port", "0", "--db", str(database), env=clean_env(tmp_path)) as again:
+        flows = requests.get(
+            f"{again.base_url}/tenants/tenant_demo/clusters/plane_dev_us_east_1/delivery-flows",
+            headers={"Authorization": "Bearer zen_test_sandbox_demo_token"},
+            timeout=10,
+        ).json()["data"]
+    assert [flow["name"] for flow in flows] == ["kept-flow"]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG_DATA_HOME decides the data dir on Linux")

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from . import Sandbox, default_db_path
 from .server import DEFAULT_RATE_LIMIT, PortInUse, ServerSettings, bind, build_server, open_store
@@ -12,6 +16,26 @@ from .server import DEFAULT_RATE_LIMIT, PortInUse, ServerSettings, bind, build_s
 def export_lines(env: dict[str, str]) -> str:
     """The ``export`` lines of the recipe's Prerequisites, with this sandbox's values."""
     return "\n".join(f'export {name}="{value}"' for name, value in env.items())
+
+
+@contextmanager
+def _graceful_on_hangup(server: Any) -> Iterator[None]:
+    """SIGTERM and SIGHUP (a closed terminal) shut the server down as Ctrl-C does.
+
+    uvicorn shuts down gracefully on SIGINT and SIGTERM (and newer versions raise the signal
+    again once done, which must then end quietly, not kill the process before the database is
+    closed); a hangup would end the process at once.
+    """
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            number = getattr(signal, name)
+            previous[number] = signal.signal(number, server.handle_exit)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
@@ -54,7 +78,8 @@ def run_sandbox(args: argparse.Namespace) -> int:
         print(f"warning: listening on {settings.host}, not only on loopback", file=sys.stderr, flush=True)
     server = build_server(settings, store)
     try:
-        server.run(sockets=[sock])
+        with _graceful_on_hangup(server):
+            server.run(sockets=[sock])
     except KeyboardInterrupt:
         pass
     finally:
