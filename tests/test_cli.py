@@ -143,7 +143,11 @@ def test_sigterm_and_a_closed_terminal_stop_the_sandbox_cleanly(tmp_path, how):
         created = requests.post(
             f"{box.base_url}/tenants/tenant_demo/clusters/plane_dev_us_east_1/delivery-flows",
             headers=token,
-            json={"name": "kept-flow", "source": "ingester_stripe", "target": {"id": "dest_stripe_prod_us_east_1", "type": "stripe"}},
+            json={
+                "name": "kept-flow",
+                "source": "ingester_stripe",
+                "target": {"id": "dest_stripe_prod_us_east_1", "type": "stripe"},
+            },
             timeout=10,
         )
         assert created.status_code == 201, created.text

@@ -58,25 +58,37 @@ def plain_install(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     _base_only(Path(sysconfig.get_paths()["purelib"]), base)
     venv_site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True, timeout=60,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     ).stdout.strip()
     (Path(venv_site) / "base-dependencies.pth").write_text(f"{base}\n")
     yield venv / "bin"
 
 
-def run(bin_dir: Path, *args: str, tmp_path: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    bin_dir: Path, *args: str, tmp_path: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(bin_dir / args[0]), *args[1:]],
-        capture_output=True, text=True, timeout=120, env=env or clean_env(tmp_path), cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env or clean_env(tmp_path),
+        cwd=tmp_path,
     )
 
 
 def test_the_venv_has_the_base_dependencies_and_not_the_extras(plain_install, tmp_path):
     result = run(
-        plain_install, "python", "-c",
+        plain_install,
+        "python",
+        "-c",
         "import importlib.util as u, zen_nb\n"
         "print(zen_nb.__file__)\n"
-        "print([m for m in ('requests', 'pandas', 'ipywidgets', 'fastapi', 'uvicorn', 'jupyterlab') if u.find_spec(m)])",
+        "names = ('requests', 'pandas', 'ipywidgets', 'fastapi', 'uvicorn', 'jupyterlab')\n"
+        "print([m for m in names if u.find_spec(m)])",
         tmp_path=tmp_path,
     )
     assert result.returncode == 0, result.stderr
@@ -100,7 +112,9 @@ def test_a_command_without_its_extra_is_one_line_naming_the_install(plain_instal
 
 def test_starting_a_sandbox_from_python_names_the_install(plain_install, tmp_path):
     result = run(
-        plain_install, "python", "-c",
+        plain_install,
+        "python",
+        "-c",
         "import zen_nb\ntry:\n    zen_nb.sandbox.start()\nexcept ImportError as error:\n"
         "    print(type(error).__name__, error)\n",
         tmp_path=tmp_path,
@@ -113,9 +127,12 @@ def test_starting_a_sandbox_from_python_names_the_install(plain_install, tmp_pat
 def test_the_client_and_load_flows_work_against_a_sandbox_elsewhere(plain_install, tmp_path, api):
     env = {**clean_env(tmp_path), **api.box.env()}
     result = run(
-        plain_install, "python", "-c",
+        plain_install,
+        "python",
+        "-c",
         "import zen_nb\nprint(zen_nb.ZenClient().get_tenant().id, len(zen_nb.load_flows(progress=False).columns))",
-        tmp_path=tmp_path, env=env,
+        tmp_path=tmp_path,
+        env=env,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["tenant_demo", "10"]

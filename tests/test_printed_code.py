@@ -119,7 +119,9 @@ def kind(span: str) -> str:
 
 def test_every_text_with_code_marks_it_as_code():
     """Code is in backticks, so that it is collected (and run) below, and shown as code in a notebook."""
-    unquoted = {where: found for where, text in kit_texts().items() if (found := UNQUOTED_CODE.findall(CODE.sub("", text)))}
+    unquoted = {
+        where: found for where, text in kit_texts().items() if (found := UNQUOTED_CODE.findall(CODE.sub("", text)))
+    }
     assert unquoted == {}
 
 
@@ -181,7 +183,9 @@ def test_a_fix_that_starts_a_sandbox_leaves_a_working_client(tmp_path, where):
 
 def test_the_printed_snippet_fails_without_the_fix(tmp_path):
     """The check above can fail: the client alone, with nothing answering, raises the connection error."""
-    result = run_python("import zen_nb\nzen_nb.ZenClient().get_tenant()\n", {**clean_env(tmp_path), **_demo_env(DEAD_BASE)})
+    result = run_python(
+        "import zen_nb\nzen_nb.ZenClient().get_tenant()\n", {**clean_env(tmp_path), **_demo_env(DEAD_BASE)}
+    )
     assert result.returncode != 0 and "ZenConnectionError" in result.stderr
 
 
@@ -227,8 +231,12 @@ def test_the_zen_nb_commands_exist_and_the_sandbox_serves(tmp_path):
     # As printed it listens on 8765; a test takes a free port instead, and pastes the printed exports.
     with CliSandbox("--port", "0", "--db", ":memory:", env=clean_env(tmp_path)) as process:
         exports = "\n".join(process.export_lines())
-        script = f"{exports}\n{shlex.quote(sys.executable)} -c 'import zen_nb; print(zen_nb.ZenClient().get_tenant().id)'"
-        result = subprocess.run(["bash", "-c", script], env=clean_env(tmp_path), capture_output=True, text=True, timeout=60)
+        script = (
+            f"{exports}\n{shlex.quote(sys.executable)} -c 'import zen_nb; print(zen_nb.ZenClient().get_tenant().id)'"
+        )
+        result = subprocess.run(
+            ["bash", "-c", script], env=clean_env(tmp_path), capture_output=True, text=True, timeout=60
+        )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "tenant_demo"
 
@@ -248,4 +256,3 @@ def test_each_python_block_of_the_readme_runs_as_printed(api, tmp_path, block):
     env = {**clean_env(tmp_path), **api.box.env(), "MPLBACKEND": "Agg"}
     result = run_python(block, env, timeout=120)
     assert result.returncode == 0, f"{block}\n{result.stderr}"
-

@@ -62,4 +62,3 @@ def test_every_recipe_runs_in_order_twice_then_shuffled_on_one_persistent_sandbo
         walk(shuffled(RECIPES, SHUFFLE_SEED), env, log)
     print("recipes walked (recipe, seconds):", ", ".join(log))
     assert len(log) == 3 * len(RECIPES)
-

@@ -49,7 +49,10 @@ def test_the_fleets_history_is_the_same_whatever_other_flows_exist(api, new_tena
     def fleet_history(tenant: Api, others: int) -> list[tuple]:
         for number in range(others):
             _flow(tenant, f"leftover-{number}")  # a user's flows from the same ingester, made first
-        fleet = [_flow(tenant, "fleet-a"), _flow(tenant, "fleet-b", target="dest_http_orders_webhook", target_type="http")]
+        fleet = [
+            _flow(tenant, "fleet-a"),
+            _flow(tenant, "fleet-b", target="dest_http_orders_webhook", target_type="http"),
+        ]
         _simulate(tenant, events=200, days=1, seed=9, failureRate=0.3, flowIds=fleet)
         names = {fleet[0]: "a", fleet[1]: "b"}
         return [
@@ -104,10 +107,15 @@ def test_the_client_passes_flows_across_planes(api):
     client = zen_nb.ZenClient(zen_nb.ZenConfig(environ=api.box.env()))
     here = client.create_flow("fleet-here", "ingester_stripe", {"id": "dest_stripe_prod_us_east_1", "type": "stripe"})
     there = client.create_flow(
-        "fleet-there", "ingester_stripe", {"id": "dest_stripe_prod_eu_west_1", "type": "stripe"}, plane="plane_prod_eu_west_1"
+        "fleet-there",
+        "ingester_stripe",
+        {"id": "dest_stripe_prod_eu_west_1", "type": "stripe"},
+        plane="plane_prod_eu_west_1",
     )
     client.create_flow("users-own", "ingester_stripe", {"id": "dest_stripe_prod_us_east_1", "type": "stripe"})
     report = client.simulate_traffic(events=50, days=1, start=START, flows=[here, there.id])
     assert report["flows"] == 2
-    seen = {a.flow_id for a in client.iter_attempts()} | {a.flow_id for a in client.iter_attempts(plane="plane_prod_eu_west_1")}
+    seen = {a.flow_id for a in client.iter_attempts()} | {
+        a.flow_id for a in client.iter_attempts(plane="plane_prod_eu_west_1")
+    }
     assert seen == {here.id, there.id}

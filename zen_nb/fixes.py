@@ -11,7 +11,8 @@ from .hints import NEW_CLIENT, SANDBOX_COMMAND, START_SANDBOX_PYTHON, code
 BY_CODE = {
     "plane_not_found": "The plane ID does not exist: check ZEN_PLANE_ID (`client.list_planes()` lists your planes).",
     "ingester_not_found": (
-        "The ingester ID does not exist: check the flow's source (`client.list_ingesters()` lists the plane's ingesters)."
+        "The ingester ID does not exist: check the flow's source "
+        "(`client.list_ingesters()` lists the plane's ingesters)."
     ),
     "target_not_found": "The target does not exist on this plane: `client.list_targets()` lists them.",
     "flow_not_found": (

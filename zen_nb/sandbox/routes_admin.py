@@ -141,7 +141,5 @@ def simulate_traffic(request: Request, store: StoreDep, body: SimulateRequest | 
     tenant_id = _simulating_tenant(request, store, body.tenantId)
     start = parse_timestamp(body.start, "start") if body.start else default_start(body.days)
     deliverer = request.app.state.deliverer
-    plan = Simulation(
-        tenant_id, body.planeId, body.events, body.days, body.seed, body.failureRate, start, body.flowIds
-    )
+    plan = Simulation(tenant_id, body.planeId, body.events, body.days, body.seed, body.failureRate, start, body.flowIds)
     return simulate(store, plan, list(deliverer.retry_schedule), dict(deliverer.outcomes))
