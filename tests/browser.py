@@ -16,11 +16,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+from chromium import INSTALL as INSTALL  # re-exported: what the skip reasons tell to install
+from chromium import Chromium, ChromiumNotFound, default_chromium
+
 from notebook_sandbox import NOTEBOOKS, ROOT
 from processes import CliLab, lab_env
 
-CHROMIUM = Path("/usr/lib/chromium/chromium")  # Debian's package: Playwright's own browser download is not used
-INSTALL = "apt-get install -y chromium && pip install playwright"
 SCREENSHOTS = ROOT / "tests" / "browser-screenshots"
 TIMEOUT_MS = 30_000  # for one kernel call seen through the page; each normally takes well under a second
 STARTUP_MS = 90_000  # for JupyterLab's page and a new kernel
@@ -54,6 +56,17 @@ def write_lab_settings(config_dir: Path) -> None:
         path = config_dir / "lab" / "user-settings" / f"{plugin}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(settings))
+
+
+def chromium_or_skip() -> Chromium:
+    """The browser to drive (found by ``chromium.py``); without one, skip the calling module, naming where it looked.
+
+    A ``$ZEN_NB_CHROMIUM`` that names no executable is not a skip: its error propagates.
+    """
+    try:
+        return default_chromium()
+    except ChromiumNotFound as missing:
+        pytest.skip(f"the browser tests need Chromium: {missing}", allow_module_level=True)
 
 
 def start_lab(tmp_path: Path, port: int) -> tuple[CliLab, Path]:

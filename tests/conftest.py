@@ -60,3 +60,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_sep("-", "browser screenshots")
         for folder in folders:
             terminalreporter.write_line(folder)
+
+
+def pytest_report_header() -> str:
+    """Which Chromium the browser tests drive and where it was found (tests/chromium.py), or why they skip."""
+    from chromium import report_line
+
+    return report_line()

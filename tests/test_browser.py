@@ -21,12 +21,20 @@ from zen_nb import ZenClient, ZenConfig, local_sandbox
 from zen_nb.lab import free_port
 from zen_nb.sandbox import DEMO_ADAPTER_ID, DEMO_PLANE_ID, DEMO_TENANT_ID, DEMO_TOKEN
 
-from browser import CHROMIUM, INSTALL, SCREENSHOTS, TIMEOUT_MS, NotebookPage, browser_env, start_lab, stop_lab
+from browser import (
+    INSTALL,
+    SCREENSHOTS,
+    TIMEOUT_MS,
+    NotebookPage,
+    browser_env,
+    chromium_or_skip,
+    start_lab,
+    stop_lab,
+)
 from processes import CliLab
 
 pytest.importorskip("playwright.sync_api", reason=f"the browser tests need Playwright and Chromium: {INSTALL}")
-if not CHROMIUM.exists():
-    pytest.skip(f"the browser tests need Chromium at {CHROMIUM}: {INSTALL}", allow_module_level=True)
+CHROMIUM = chromium_or_skip()  # which one, and from where, is in pytest's header
 
 from playwright.sync_api import Browser, expect, sync_playwright  # noqa: E402
 
@@ -51,7 +59,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[CliLab, Path
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), env=browser_env(tmp_path_factory.mktemp("browser"))
+            executable_path=str(CHROMIUM.path), env=browser_env(tmp_path_factory.mktemp("browser"))
         )
         try:
             yield chromium

@@ -16,6 +16,7 @@ from . import routes_admin, routes_attempts, routes_catalog, routes_events, rout
 from .auth import AuthMiddleware
 from .body_limit import BodyLimitMiddleware
 from .delivery import Deliverer
+from .docs import add_docs
 from .errors import ApiError, error_body, error_response
 from .idempotency import IdempotencyMiddleware
 from .pagination import MAX_LIMIT
@@ -47,8 +48,14 @@ def create_app(store: Store, admin_token: str, limiter: RateLimiter) -> FastAPI:
             deliverer.stop()
 
     app = FastAPI(
-        title="Zen Mesh API (zen_nb sandbox)", version=__version__, description=DESCRIPTION, lifespan=lifespan
+        title="Zen Mesh API (zen_nb sandbox)",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc come from docs.py, with their assets served locally
+        redoc_url=None,
     )
+    add_docs(app)
     app.state.store = store
     app.state.admin_token = admin_token
     app.state.deliverer = deliverer
