@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from chromium import INSTALL as INSTALL  # re-exported: what the skip reasons tell to install
 from chromium import Chromium, ChromiumNotFound, default_chromium
-
 from notebook_sandbox import NOTEBOOKS, ROOT
 from processes import CliLab, lab_env
 

@@ -12,11 +12,11 @@ import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-import chromium
 import pytest
-from chromium import ENV_VAR, INSTALL, PATH_NAMES, Chromium, ChromiumNotFound, ChromiumSettingError, find_chromium
 
 import browser
+import chromium
+from chromium import ENV_VAR, INSTALL, PATH_NAMES, Chromium, ChromiumNotFound, ChromiumSettingError, find_chromium
 
 
 def binary(path: Path) -> Path:
