@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -37,16 +37,18 @@ REFUSING_HTTP = "dest_http_orders_webhook"  # http://127.0.0.1:9/...: a real POS
 DEADLINE = 10.0  # seconds for the sandbox's worker to finish what a test queued
 FAST_RETRIES = [0.05, 0.05]  # two automatic retries, 50 ms apart: three attempts at most
 
+# The same on pandas 2.2 and 3.x: text is pandas' nullable string dtype with Python storage
+# ("string", <NA> when missing), never object (pandas 2's "str") nor pandas 3's NaN-valued "str".
 EXPECTED_DTYPES = {
-    "id": "str",
-    "flow_id": "str",
-    "event_id": "str",
-    "target_id": "str",
+    "id": "string",
+    "flow_id": "string",
+    "event_id": "string",
+    "target_id": "string",
     "attempt_number": "int64",
     "trigger": "category",
     "status": "category",
     "response_status": "Int64",
-    "error_code": "str",
+    "error_code": "string",
     "latency_ms": "Int64",
     "created_at": "datetime64[ns, UTC]",
 }
@@ -95,7 +97,16 @@ def wait_for_attempts(client: ZenClient, count: int, **filters: Any) -> ObjectLi
 
 
 def _dtypes(frame: pd.DataFrame) -> dict[str, str]:
-    return {name: str(dtype) for name, dtype in frame.dtypes.items()}
+    """Each column's dtype as ``frame.dtypes`` prints it, but "string" only for exactly
+    ``pd.StringDtype("python")`` with ``<NA>``: any other string dtype (pyarrow's, or the NaN-valued
+    ``str``) shows its repr, storage and missing value included."""
+    return {name: _dtype_name(dtype) for name, dtype in frame.dtypes.items()}
+
+
+def _dtype_name(dtype: object) -> str:
+    if isinstance(dtype, pd.StringDtype) and not (dtype.storage == "python" and dtype.na_value is pd.NA):
+        return repr(dtype)
+    return str(dtype)
 
 
 def _moment(timestamp: str) -> datetime:
@@ -262,7 +273,7 @@ def test_timestamps_are_sent_as_utc_iso_with_z():
     assert iso_timestamp(datetime(2024, 1, 15, 10, 30)) == "2024-01-15T10:30:00Z"  # naive is UTC
     plus_two = timezone(timedelta(hours=2))
     assert iso_timestamp(datetime(2024, 1, 15, 12, 30, tzinfo=plus_two)) == "2024-01-15T10:30:00Z"
-    assert iso_timestamp(datetime(2024, 1, 15, 10, 30, 0, 250000, timezone.utc)) == "2024-01-15T10:30:00.250000Z"
+    assert iso_timestamp(datetime(2024, 1, 15, 10, 30, 0, 250000, UTC)) == "2024-01-15T10:30:00.250000Z"
     assert iso_timestamp("2024-01-15T12:30:00+02:00") == "2024-01-15T10:30:00Z"
     assert iso_timestamp("2024-01-15T10:30:00Z") == "2024-01-15T10:30:00Z"
     assert iso_timestamp("2024-01-15") == "2024-01-15T00:00:00Z"
@@ -351,7 +362,7 @@ def test_load_attempts_equals_list_attempts(client, two_flows_two_events):
             attempt.status,
         )
         assert row["response_status"] == attempt.response_status and row["latency_ms"] == attempt.latency_ms
-        assert pd.isna(row["error_code"]) if attempt.error_code is None else row["error_code"] == attempt.error_code
+        assert row["error_code"] is pd.NA if attempt.error_code is None else row["error_code"] == attempt.error_code
         assert row["created_at"] == pd.Timestamp(attempt.created_at)
     failing = two_flows_two_events["failing"]
     assert frame.groupby("status", observed=False).size().to_dict() == {"succeeded": 2, "failed": 6, "pending": 0}
@@ -415,14 +426,44 @@ def test_a_service_that_omits_nulls_or_sends_new_values_still_gives_the_same_dty
     frame = _attempt_frame(columns)
     assert _dtypes(frame) == EXPECTED_DTYPES
     assert frame["attempt_number"].tolist() == [1, 2] and frame["latency_ms"].tolist() == [10000, 12]
-    assert frame["response_status"].isna().all() and pd.isna(frame["error_code"].iloc[1])
-    assert pd.isna(frame["flow_id"].iloc[1]) and frame["error_code"].iloc[0] == "timeout"
+    assert frame["response_status"].isna().all() and frame["error_code"].iloc[1] is pd.NA
+    assert frame["flow_id"].iloc[1] is pd.NA and frame["error_code"].iloc[0] == "timeout"
     assert list(frame["trigger"].cat.categories) == ["initial", "automatic", "manual", "resume", "replay"]
     assert list(frame["status"].cat.categories) == ["succeeded", "failed", "pending", "cancelled"]
     assert frame["created_at"].tolist() == [
         pd.Timestamp("2024-01-15T10:30:00Z"),
         pd.Timestamp("2024-01-15T10:30:00.250Z"),
     ]
+
+
+def test_text_columns_behave_alike_on_pandas_2_and_3():
+    """What a user does with the text columns: no object or NaN surprises on either major version."""
+    from zen_nb.frames import _append_attempts, _attempt_frame
+
+    common = {"flowId": "flow_1", "targetId": "dest_1", "trigger": "initial", "createdAt": "2024-01-15T10:30:00Z"}
+    page = [
+        {**common, "id": "att_1", "eventId": "evt_1", "attemptNumber": 1, "status": "failed"},
+        {**common, "id": "att_2", "eventId": "evt_2", "attemptNumber": 1, "status": "succeeded"},
+    ]
+    page[0].update(responseStatus=None, errorCode="timeout", latencyMs=10000)
+    page[1].update(responseStatus=200, errorCode=None, latencyMs=12)
+    columns: dict[str, list[Any]] = {name: [] for name in ATTEMPT_COLUMNS}
+    _append_attempts(columns, page)
+    frame = _attempt_frame(columns)
+    assert _dtypes(frame) == EXPECTED_DTYPES
+    for name in ("id", "flow_id", "event_id", "target_id", "error_code"):
+        assert frame[name].dtype == pd.StringDtype("python") and frame[name].dtype.na_value is pd.NA, name
+    errors = frame["error_code"]
+    assert errors.iloc[1] is pd.NA and errors.isna().tolist() == [False, True]
+    # == gives a nullable boolean: <NA> where the value is missing, and a mask takes <NA> as False.
+    timeouts = errors == "timeout"
+    assert str(timeouts.dtype) == "boolean" and timeouts.tolist() == [True, pd.NA]
+    assert frame.loc[timeouts, "id"].tolist() == ["att_1"]
+    assert frame.loc[frame["event_id"] != "evt_1", "id"].tolist() == ["att_2"]
+    assert frame["id"].str.startswith("att_").all() and frame["event_id"].str[-1].tolist() == ["1", "2"]
+    assert errors.fillna("HTTP " + frame["response_status"].astype("string")).tolist() == ["timeout", "HTTP 200"]
+    assert frame.groupby("flow_id").size().to_dict() == {"flow_1": 2}
+    assert frame[["id", "error_code"]].to_string().splitlines()[2].split() == ["1", "att_2", "<NA>"]
 
 
 def test_a_load_of_many_pages_shows_a_bar_only_when_asked(client, capfd):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -12,15 +13,17 @@ import zen_nb
 from zen_nb.frames import FLOW_COLUMNS
 from zen_nb.progress import PAGES_BEFORE_BAR, PageProgress
 
+# The same on pandas 2.2 and 3.x: text is pandas' nullable string dtype with Python storage
+# ("string", <NA> when missing), never object (pandas 2's "str") nor pandas 3's NaN-valued "str".
 EXPECTED_DTYPES = {
-    "id": "str",
-    "name": "str",
-    "plane_id": "str",
-    "source": "str",
-    "target_id": "str",
+    "id": "string",
+    "name": "string",
+    "plane_id": "string",
+    "source": "string",
+    "target_id": "string",
     "target_type": "category",
     "status": "category",
-    "description": "str",
+    "description": "string",
     "created_at": "datetime64[ns, UTC]",
     "updated_at": "datetime64[ns, UTC]",
 }
@@ -33,7 +36,16 @@ def client(api):
 
 
 def _dtypes(frame: pd.DataFrame) -> dict[str, str]:
-    return {name: str(dtype) for name, dtype in frame.dtypes.items()}
+    """Each column's dtype as ``frame.dtypes`` prints it, but "string" only for exactly
+    ``pd.StringDtype("python")`` with ``<NA>``: any other string dtype (pyarrow's, or the NaN-valued
+    ``str``) shows its repr, storage and missing value included."""
+    return {name: _dtype_name(dtype) for name, dtype in frame.dtypes.items()}
+
+
+def _dtype_name(dtype: object) -> str:
+    if isinstance(dtype, pd.StringDtype) and not (dtype.storage == "python" and dtype.na_value is pd.NA):
+        return repr(dtype)
+    return str(dtype)
 
 
 def test_an_empty_plane_gives_the_same_columns_and_dtypes(client):
@@ -58,11 +70,46 @@ def test_rows_match_the_api(client):
         "stripe",
         "active",
     )
-    assert pd.isna(first["description"])
+    assert first["description"] is pd.NA
     assert first["created_at"] == pd.Timestamp(recipe.created_at)
     second = frame.iloc[1]
     assert (second["target_type"], second["status"], second["description"]) == ("http", "paused", "orders")
     assert second["updated_at"] > second["created_at"]
+
+
+def test_text_columns_behave_alike_on_pandas_2_and_3():
+    """What a user does with the text columns: no object or NaN surprises on either major version."""
+    from zen_nb.frames import _append_flows, _flow_frame
+
+    stamp = "2024-01-15T10:30:00Z"
+    page = [
+        {"id": "flow_1", "name": "recipe", "source": "ingester_stripe", "target": {"id": "dest_a", "type": "s3"}},
+        {"id": "flow_2", "name": "described", "source": "ingester_github", "description": "orders"},
+    ]
+    for flow in page:
+        flow.update(status="active", createdAt=stamp, updatedAt=stamp)
+    columns: dict[str, list[Any]] = {name: [] for name in FLOW_COLUMNS}
+    _append_flows(columns, page, "plane_dev_us_east_1")
+    frame = _flow_frame(columns)
+    assert _dtypes(frame) == EXPECTED_DTYPES
+    for name in ("id", "name", "plane_id", "source", "target_id", "description"):
+        assert frame[name].dtype == pd.StringDtype("python") and frame[name].dtype.na_value is pd.NA, name
+    description = frame["description"]
+    assert description.iloc[0] is pd.NA and description.isna().tolist() == [True, False]
+    assert frame["target_id"].iloc[1] is pd.NA  # a flow without a target
+    # == gives a nullable boolean: <NA> where the value is missing, and a mask takes <NA> as False.
+    equal = description == "orders"
+    assert str(equal.dtype) == "boolean" and equal.tolist() == [pd.NA, True]
+    assert frame.loc[equal, "name"].tolist() == ["described"]
+    assert frame.loc[frame["name"] != "recipe", "id"].tolist() == ["flow_2"]
+    assert frame["name"].str.startswith("rec").tolist() == [True, False]
+    assert frame.loc[frame["source"].str.endswith("_github"), "name"].tolist() == ["described"]
+    assert description.str.upper().tolist() == [pd.NA, "ORDERS"]
+    assert str(description.str.upper().dtype) == "string"
+    assert str(description.str.len().dtype) == "Int64" and description.str.len().tolist() == [pd.NA, 6]
+    assert description.fillna("").tolist() == ["", "orders"]
+    assert frame.query("source == 'ingester_stripe'")["name"].tolist() == ["recipe"]
+    assert frame[["name", "description"]].to_string().splitlines()[1].split() == ["0", "recipe", "<NA>"]
 
 
 def test_planes_and_filters(client):

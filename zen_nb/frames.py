@@ -61,6 +61,12 @@ _ATTEMPT_ROW = itemgetter(*ATTEMPT_FIELDS)
 ATTEMPT_TRIGGERS = ("initial", "automatic", "manual", "resume")
 ATTEMPT_STATUSES = ("succeeded", "failed", "pending")
 TIMESTAMP_DTYPE = "datetime64[ns, UTC]"
+#: The dtype of every text column (ids, names, ``description``, ``error_code``): pandas' nullable
+#: string dtype with Python storage, ``pd.StringDtype("python")``. It is the same dtype on pandas
+#: 2.2 and 3.x, with or without pyarrow (printed ``string``), so ``frame.dtypes``, the ``.str``
+#: methods, ``==`` and a missing value (always ``<NA>``) behave alike on both; plain ``"str"``
+#: would be ``object`` on pandas 2 and the NaN-valued ``str`` on pandas 3.
+STRING_DTYPE = "string[python]"
 
 
 def load_flows(
@@ -77,7 +83,8 @@ def load_flows(
     ``planes``: ``None`` for ``ZEN_PLANE_ID``, a plane id or :class:`Plane`, a list of them, or
     ``"all"`` for every plane of the tenant (each plane is read once). ``status``, ``source`` and
     ``target_type`` filter on the server. Timestamps are
-    ``datetime64[ns, UTC]``; ``status`` and ``target_type`` are categoricals. ``progress``: a
+    ``datetime64[ns, UTC]``; ``status`` and ``target_type`` are categoricals; the other columns are
+    :data:`STRING_DTYPE` (``string``; a missing ``description`` is ``<NA>``). ``progress``: a
     tqdm bar for loads of more than a few pages (``None``: only in an interactive session).
     """
     client = client if client is not None else ZenClient()
@@ -109,7 +116,8 @@ def load_attempts(
     :meth:`ZenClient.iter_attempts`. ``created_at`` is ``datetime64[ns, UTC]``; ``trigger`` and
     ``status`` are categoricals; ``attempt_number`` is ``int64``; ``response_status`` and
     ``latency_ms`` are nullable ``Int64`` (``<NA>`` while pending, or when a target never
-    answered). ``progress``: a tqdm bar for loads of more than a few pages.
+    answered); the ids and ``error_code`` are :data:`STRING_DTYPE` (``string``; ``<NA>`` when
+    missing). ``progress``: a tqdm bar for loads of more than a few pages.
     """
     client = client if client is not None else ZenClient()
     columns: dict[str, list[Any]] = {name: [] for name in ATTEMPT_COLUMNS}
@@ -184,7 +192,7 @@ def _attempt_frame(columns: dict[str, list[Any]]) -> pd.DataFrame:
         elif name in ("response_status", "latency_ms"):
             data[name] = _integers(values, nullable=True)
         else:
-            data[name] = pd.Series(values, dtype="str")
+            data[name] = pd.Series(values, dtype=STRING_DTYPE)
         values.clear()  # let the lists go as soon as their column exists
     return pd.DataFrame(data, columns=list(ATTEMPT_COLUMNS))
 
@@ -216,7 +224,7 @@ def _flow_frame(columns: dict[str, list[Any]]) -> pd.DataFrame:
         elif name == "target_type":
             data[name] = _categorical(values, TARGET_TYPES)
         else:
-            data[name] = pd.Series(values, dtype="str")
+            data[name] = pd.Series(values, dtype=STRING_DTYPE)
         values.clear()  # let the lists go as soon as their column exists
     return pd.DataFrame(data, columns=list(FLOW_COLUMNS))
 
