@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import harness
@@ -34,7 +34,7 @@ FLOWS = [
     ("bench-alerts", "ingester_shopify", "dest_slack_payments_alerts"),
     ("bench-archive", "ingester_twilio", "dest_s3_events_archive"),
 ]
-START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+START = datetime(2026, 1, 1, tzinfo=UTC)
 DAYS = 30
 
 

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -63,7 +63,7 @@ def run_in_shell(exports: list[str], command: str, env: dict[str, str]) -> tuple
 def assert_timestamp(value: str) -> None:
     assert TIMESTAMP.match(value), value
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    assert parsed.utcoffset() == timezone.utc.utcoffset(None)
+    assert parsed.utcoffset() == UTC.utcoffset(None)
     assert abs(time.time() - parsed.timestamp()) < 300, value
 
 

@@ -8,7 +8,7 @@ keep every field); errors are :mod:`zen_nb.errors`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -95,7 +95,7 @@ def iso_timestamp(value: Moment | None) -> str | None:
             f"a timestamp must be a datetime, a date or ISO 8601 text; got {type(value).__name__}",
             fix="Pass e.g. datetime(2024, 1, 15, tzinfo=timezone.utc) or '2024-01-15T00:00:00Z'.",
         )
-    moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     # A plain datetime again (a pandas Timestamp would write nanoseconds), to the microsecond.
     plain = datetime(*moment.timetuple()[:6], moment.microsecond)
     return plain.isoformat() + "Z"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -29,8 +29,8 @@ def parse_timestamp(value: str, field: str) -> datetime:
             400, "invalid_field", f"{field} must be an ISO 8601 timestamp, e.g. 2024-01-15T10:30:00Z", field=field
         ) from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def _timestamp(value: str | None, field: str) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from random import Random
 from typing import Any
 
@@ -48,7 +48,7 @@ def _stamp(moment: datetime) -> str:
 
 def default_start(days: float, now: datetime | None = None) -> datetime:
     """Midnight UTC today minus ``days``: a history that ends today, the same all day long."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     return midnight - timedelta(days=days)
 
