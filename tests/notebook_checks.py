@@ -33,6 +33,27 @@ def clean_metadata(notebook: Any) -> None:
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
         cell.metadata.pop("widgets", None)
+        if cell.cell_type == "code":
+            # A process's output arrives in chunks that depend on timing; nbval joins them before
+            # comparing, so join them here too and a refresh changes only what really changed.
+            cell.outputs = join_adjacent_streams(cell.outputs)
+
+
+def join_adjacent_streams(outputs: list[Any]) -> list[Any]:
+    """``outputs`` with each run of consecutive chunks of one stream joined into one (order kept)."""
+    joined: list[Any] = []
+    for output in outputs:
+        previous = joined[-1] if joined else None
+        if (
+            output.output_type == "stream"
+            and previous is not None
+            and previous.output_type == "stream"
+            and previous.name == output.name
+        ):
+            previous.text += output.text
+        else:
+            joined.append(output)
+    return joined
 
 
 def _local_paths() -> list[str]:

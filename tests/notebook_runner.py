@@ -30,5 +30,10 @@ def run_notebook(path: Path, timeout: int = 120, env: dict[str, str] | None = No
         store_widget_state=False,
         record_timing=False,
     )
-    client.execute(**({"env": env} if env is not None else {}))
+    try:
+        client.execute(**({"env": env} if env is not None else {}))
+    finally:
+        # nbclient shuts down only the kernels of managers it made itself: this one is ours.
+        if kernel.has_kernel:
+            kernel.shutdown_kernel(now=True)
     return notebook
