@@ -102,3 +102,17 @@ def assert_error(response: requests.Response, status: int, code: str, field: str
     if field is not ...:
         assert body["error"]["field"] == field, body
     return body["error"]
+
+
+def dtypes_as_printed(frame: Any) -> dict[str, str]:
+    """Each column's dtype as ``frame.dtypes`` prints it, but "string" only for exactly
+    ``pd.StringDtype("python")`` with ``<NA>``: any other string dtype (pyarrow's, or the NaN-valued
+    ``str``) shows its repr, storage and missing value included, so a test cannot pass by accident."""
+    import pandas as pd  # only the frame tests need it
+
+    def name(dtype: object) -> str:
+        if isinstance(dtype, pd.StringDtype) and not (dtype.storage == "python" and dtype.na_value is pd.NA):
+            return repr(dtype)
+        return str(dtype)
+
+    return {column: name(dtype) for column, dtype in frame.dtypes.items()}

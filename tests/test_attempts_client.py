@@ -28,7 +28,7 @@ from zen_nb.errors import BadRequestError, FlowNotFound, IngesterNotFound, NotFo
 from zen_nb.frames import ATTEMPT_COLUMNS
 from zen_nb.objects import DeliveryAttempt, Event, ObjectList
 
-from helpers import ATTEMPT_FIELDS, Api, admin_post
+from helpers import ATTEMPT_FIELDS, Api, admin_post, dtypes_as_printed
 
 OTHER_PLANE = "plane_prod_eu_west_1"
 STRIPE = "dest_stripe_prod_us_east_1"
@@ -94,19 +94,6 @@ def wait_for_attempts(client: ZenClient, count: int, **filters: Any) -> ObjectLi
         if time.monotonic() > give_up:
             raise AssertionError(f"after {DEADLINE} s, {count} final attempts were expected; got {attempts!r}")
         time.sleep(0.02)
-
-
-def _dtypes(frame: pd.DataFrame) -> dict[str, str]:
-    """Each column's dtype as ``frame.dtypes`` prints it, but "string" only for exactly
-    ``pd.StringDtype("python")`` with ``<NA>``: any other string dtype (pyarrow's, or the NaN-valued
-    ``str``) shows its repr, storage and missing value included."""
-    return {name: _dtype_name(dtype) for name, dtype in frame.dtypes.items()}
-
-
-def _dtype_name(dtype: object) -> str:
-    if isinstance(dtype, pd.StringDtype) and not (dtype.storage == "python" and dtype.na_value is pd.NA):
-        return repr(dtype)
-    return str(dtype)
 
 
 def _moment(timestamp: str) -> datetime:
@@ -335,19 +322,19 @@ def test_a_deleted_flows_attempts_stay_listed_but_cannot_be_retried(client, api)
 # --- load_attempts --------------------------------------------------------------------------
 
 
-def test_an_empty_plane_gives_the_same_columns_and_dtypes(client):
+def test_an_empty_plane_gives_the_same_columns_anddtypes_as_printed(client):
     frame = zen_nb.load_attempts(client)
     assert frame.empty and list(frame.columns) == list(ATTEMPT_COLUMNS)
-    assert _dtypes(frame) == EXPECTED_DTYPES
+    assert dtypes_as_printed(frame) == EXPECTED_DTYPES
     assert list(frame["trigger"].cat.categories) == ["initial", "automatic", "manual", "resume"]
     assert list(frame["status"].cat.categories) == ["succeeded", "failed", "pending"]
-    assert _dtypes(zen_nb.load_attempts(client, planes="all", status="failed")) == EXPECTED_DTYPES
+    assert dtypes_as_printed(zen_nb.load_attempts(client, planes="all", status="failed")) == EXPECTED_DTYPES
 
 
 def test_load_attempts_equals_list_attempts(client, two_flows_two_events):
     listed = client.list_attempts()
     frame = zen_nb.load_attempts(client)
-    assert list(frame.columns) == list(ATTEMPT_COLUMNS) and _dtypes(frame) == EXPECTED_DTYPES
+    assert list(frame.columns) == list(ATTEMPT_COLUMNS) and dtypes_as_printed(frame) == EXPECTED_DTYPES
     assert len(frame) == len(listed) == 8
     for (_, row), attempt in zip(frame.iterrows(), listed, strict=True):
         assert row["id"] == attempt.id
@@ -384,7 +371,7 @@ def test_load_attempts_of_every_plane(client, api):
     assert zen_nb.load_attempts(client, planes=OTHER_PLANE)["event_id"].tolist() == [eu_event.id]
     everything = zen_nb.load_attempts(client, planes="all")
     assert everything["event_id"].tolist() == [dev_event.id, eu_event.id]
-    assert _dtypes(everything) == EXPECTED_DTYPES
+    assert dtypes_as_printed(everything) == EXPECTED_DTYPES
     plane = client.get_plane(OTHER_PLANE)
     assert zen_nb.load_attempts(client, planes=[plane, OTHER_PLANE])["event_id"].tolist() == [eu_event.id]
 
@@ -399,7 +386,7 @@ def test_load_attempts_reads_the_environment_when_given_no_client(api, monkeypat
     assert zen_nb.load_attempts()["event_id"].tolist() == [event.id]
 
 
-def test_a_service_that_omits_nulls_or_sends_new_values_still_gives_the_same_dtypes():
+def test_a_service_that_omits_nulls_or_sends_new_values_still_gives_the_samedtypes_as_printed():
     """The tolerance of zen-api.md: fields left out, numbers as floats, offsets, values not known yet."""
     from zen_nb.frames import _append_attempts, _attempt_frame
 
@@ -424,7 +411,7 @@ def test_a_service_that_omits_nulls_or_sends_new_values_still_gives_the_same_dty
     _append_attempts(columns, [])
     _append_attempts(columns, [sparse])
     frame = _attempt_frame(columns)
-    assert _dtypes(frame) == EXPECTED_DTYPES
+    assert dtypes_as_printed(frame) == EXPECTED_DTYPES
     assert frame["attempt_number"].tolist() == [1, 2] and frame["latency_ms"].tolist() == [10000, 12]
     assert frame["response_status"].isna().all() and frame["error_code"].iloc[1] is pd.NA
     assert frame["flow_id"].iloc[1] is pd.NA and frame["error_code"].iloc[0] == "timeout"
@@ -450,7 +437,7 @@ def test_text_columns_behave_alike_on_pandas_2_and_3():
     columns: dict[str, list[Any]] = {name: [] for name in ATTEMPT_COLUMNS}
     _append_attempts(columns, page)
     frame = _attempt_frame(columns)
-    assert _dtypes(frame) == EXPECTED_DTYPES
+    assert dtypes_as_printed(frame) == EXPECTED_DTYPES
     for name in ("id", "flow_id", "event_id", "target_id", "error_code"):
         assert frame[name].dtype == pd.StringDtype("python") and frame[name].dtype.na_value is pd.NA, name
     errors = frame["error_code"]
@@ -495,7 +482,7 @@ def test_simulate_traffic_writes_a_history_that_load_attempts_sees(client):
     assert (report["start"], report["end"]) == ("2026-01-01T00:00:00.000Z", "2026-01-03T00:00:00.000Z")
 
     frame = zen_nb.load_attempts(client)  # ZEN_PLANE_ID's plane: the plane simulated by default
-    assert len(frame) == report["attempts"] >= 400 and _dtypes(frame) == EXPECTED_DTYPES
+    assert len(frame) == report["attempts"] >= 400 and dtypes_as_printed(frame) == EXPECTED_DTYPES
     assert frame["event_id"].nunique() == 400
     assert frame["created_at"].min() >= pd.Timestamp(report["start"])
     assert frame["created_at"].max() < pd.Timestamp(report["end"])

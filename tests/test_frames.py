@@ -13,6 +13,8 @@ import zen_nb
 from zen_nb.frames import FLOW_COLUMNS
 from zen_nb.progress import PAGES_BEFORE_BAR, PageProgress
 
+from helpers import dtypes_as_printed
+
 # The same on pandas 2.2 and 3.x: text is pandas' nullable string dtype with Python storage
 # ("string", <NA> when missing), never object (pandas 2's "str") nor pandas 3's NaN-valued "str".
 EXPECTED_DTYPES = {
@@ -35,23 +37,10 @@ def client(api):
         yield client
 
 
-def _dtypes(frame: pd.DataFrame) -> dict[str, str]:
-    """Each column's dtype as ``frame.dtypes`` prints it, but "string" only for exactly
-    ``pd.StringDtype("python")`` with ``<NA>``: any other string dtype (pyarrow's, or the NaN-valued
-    ``str``) shows its repr, storage and missing value included."""
-    return {name: _dtype_name(dtype) for name, dtype in frame.dtypes.items()}
-
-
-def _dtype_name(dtype: object) -> str:
-    if isinstance(dtype, pd.StringDtype) and not (dtype.storage == "python" and dtype.na_value is pd.NA):
-        return repr(dtype)
-    return str(dtype)
-
-
-def test_an_empty_plane_gives_the_same_columns_and_dtypes(client):
+def test_an_empty_plane_gives_the_same_columns_anddtypes_as_printed(client):
     frame = zen_nb.load_flows(client)
     assert frame.empty and list(frame.columns) == list(FLOW_COLUMNS)
-    assert _dtypes(frame) == EXPECTED_DTYPES
+    assert dtypes_as_printed(frame) == EXPECTED_DTYPES
     assert list(frame["status"].cat.categories) == ["active", "paused"]
     assert list(frame["target_type"].cat.categories) == ["http", "s3", "slack", "stripe"]
 
@@ -61,7 +50,7 @@ def test_rows_match_the_api(client):
     described = client.create_flow("described", "ingester_github", "dest_http_orders_webhook", description="orders")
     client.pause_flow(described)
     frame = zen_nb.load_flows(client)
-    assert _dtypes(frame) == EXPECTED_DTYPES
+    assert dtypes_as_printed(frame) == EXPECTED_DTYPES
     assert frame["id"].tolist() == [recipe.id, described.id]
     first = frame.iloc[0]
     assert (first["name"], first["plane_id"], first["source"]) == ("recipe", "plane_dev_us_east_1", "ingester_stripe")
@@ -91,7 +80,7 @@ def test_text_columns_behave_alike_on_pandas_2_and_3():
     columns: dict[str, list[Any]] = {name: [] for name in FLOW_COLUMNS}
     _append_flows(columns, page, "plane_dev_us_east_1")
     frame = _flow_frame(columns)
-    assert _dtypes(frame) == EXPECTED_DTYPES
+    assert dtypes_as_printed(frame) == EXPECTED_DTYPES
     for name in ("id", "name", "plane_id", "source", "target_id", "description"):
         assert frame[name].dtype == pd.StringDtype("python") and frame[name].dtype.na_value is pd.NA, name
     description = frame["description"]
