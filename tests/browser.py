@@ -109,6 +109,19 @@ def browser_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
+@contextmanager
+def launched_chromium(chromium: Chromium, tmp_path: Path) -> Iterator[Any]:
+    """Playwright's Chromium from ``chromium``'s executable, with its home in ``tmp_path``; closed at the end."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(chromium.path), env=browser_env(tmp_path))
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
 class NotebookPage:
     """One recipe open in JupyterLab in a Playwright page, and screenshots of its steps.
 

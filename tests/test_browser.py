@@ -26,8 +26,8 @@ from browser import (
     SCREENSHOTS,
     TIMEOUT_MS,
     NotebookPage,
-    browser_env,
     chromium_or_skip,
+    launched_chromium,
     start_lab,
     stop_lab,
 )
@@ -36,7 +36,7 @@ from processes import CliLab
 pytest.importorskip("playwright.sync_api", reason=f"the browser tests need Playwright and Chromium: {INSTALL}")
 CHROMIUM = chromium_or_skip()  # which one, and from where, is in pytest's header
 
-from playwright.sync_api import Browser, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, expect  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -57,14 +57,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[CliLab, Path
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM.path), env=browser_env(tmp_path_factory.mktemp("browser"))
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launched_chromium(CHROMIUM, tmp_path_factory.mktemp("browser")) as chromium:
+        yield chromium
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ import requests
 
 from zen_nb import sandbox
 
-from browser import INSTALL, SCREENSHOTS, browser_env, chromium_or_skip
+from browser import INSTALL, SCREENSHOTS, chromium_or_skip, launched_chromium
 
 LOOPBACK = {"127.0.0.1", "localhost"}
 FLOWS = "/tenants/{tenantId}/clusters/{planeId}/delivery-flows"
@@ -95,17 +95,8 @@ def test_a_missing_docs_asset_is_the_api_s_404(box: sandbox.Sandbox) -> None:
 @pytest.fixture(scope="module")
 def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     pytest.importorskip("playwright.sync_api", reason=f"the browser tests need Playwright and Chromium: {INSTALL}")
-    found = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(found.path), env=browser_env(tmp_path_factory.mktemp("chromium"))
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched_chromium(chromium_or_skip(), tmp_path_factory.mktemp("chromium")) as launched:
+        yield launched
 
 
 class GuardedPage:

@@ -117,7 +117,9 @@ def stop_lab(process: subprocess.Popen[bytes]) -> None:
 
 
 def _check_installed() -> None:
-    missing = [name for name in ("jupyterlab", "fastapi", "uvicorn") if importlib.util.find_spec(name) is None]
+    from .sandbox import missing_server_modules
+
+    missing = [name for name in ("jupyterlab",) if importlib.util.find_spec(name) is None] + missing_server_modules()
     if missing:
         raise LabError(f"{', '.join(missing)} not installed: {code(INSTALL_LAB)}")
 
