@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 
@@ -148,3 +150,31 @@ def test_a_missing_recipes_folder_is_one_line_and_exit_2(tmp_path):
 
 def test_a_source_checkout_opens_its_own_notebooks_in_place():
     assert recipes.locate().path == NOTEBOOKS
+
+
+# As jupyter_server does: the info file first, the listening socket a moment later (an io-loop callback).
+_WRITES_INFO_THEN_LISTENS = """
+import json, os, socket, sys, time
+port = int(sys.argv[2])
+info = {"url": f"http://127.0.0.1:{port}/", "hostname": "127.0.0.1", "port": port, "token": "t"}
+with open(os.path.join(sys.argv[1], f"jpserver-{os.getpid()}.json"), "w") as file:
+    json.dump(info, file)
+time.sleep(1.0)
+server = socket.create_server(("127.0.0.1", port))
+while True:
+    server.accept()[0].close()
+"""
+
+
+def test_the_address_is_printed_only_once_jupyterlab_accepts_connections(tmp_path):
+    from zen_nb.lab import wait_for_server
+
+    port = free_port(19777)
+    child = subprocess.Popen([sys.executable, "-c", _WRITES_INFO_THEN_LISTENS, str(tmp_path), str(port)])
+    try:
+        info = wait_for_server(child, tmp_path)
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()  # refused if returned too early
+        assert info["port"] == port
+    finally:
+        child.kill()
+        child.wait()

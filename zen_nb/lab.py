@@ -85,17 +85,34 @@ def lab_command(recipes: Path, port: int, open_browser: bool) -> list[str]:
     return command
 
 
+def _accepts(host: str, port: int) -> bool:
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
 def wait_for_server(process: subprocess.Popen[bytes], runtime_dir: Path) -> dict[str, Any]:
-    """The server info JupyterLab writes once it serves (``jpserver-<pid>.json``): url, token, port."""
+    """The server info JupyterLab writes (``jpserver-<pid>.json``: url, token, port), once its port accepts.
+
+    jupyter_server writes that file before its event loop runs the callback that listens, so the
+    file alone does not mean the address answers: an address printed then could be refused.
+    """
     info_file = runtime_dir / f"jpserver-{process.pid}.json"
     deadline = time.monotonic() + STARTUP_TIMEOUT
+    info: dict[str, Any] | None = None
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise LabError(f"JupyterLab exited with status {process.returncode} before serving (see its log above)")
-        try:
-            return json.loads(info_file.read_text())
-        except (OSError, ValueError):
-            time.sleep(0.2)
+        if info is None:
+            try:
+                info = json.loads(info_file.read_text())
+            except (OSError, ValueError):
+                info = None
+        if info is not None and _accepts(info.get("hostname") or "127.0.0.1", int(info["port"])):
+            return info
+        time.sleep(0.05 if info is not None else 0.2)
     raise LabError(f"JupyterLab did not start serving within {STARTUP_TIMEOUT:.0f} s")
 
 
