@@ -404,10 +404,10 @@ def test_a_wheel_ships_the_recipes_and_an_installed_copy_finds_them(tmp_path):
     (workspace / run).write_text(json.dumps(ran, indent=1))
 
     version = "99.0.0"  # the second wheel: a newer zen_nb whose recipes changed
-    for name in ("pyproject.toml", "zen_nb/__init__.py"):
-        text = (source / name).read_text()
-        assert text.count(f'"{__version__}"') == 1
-        (source / name).write_text(text.replace(f'"{__version__}"', f'"{version}"'))
+    vocabulary = source / "zen_nb" / "vocabulary.py"  # the one place the version is written
+    text = vocabulary.read_text()
+    assert text.count(f'"{__version__}"') == 1
+    vocabulary.write_text(text.replace(f'"{__version__}"', f'"{version}"'))
     for name in (edited, untouched, run):
         content = json.loads((source / "notebooks" / name).read_text())
         markdown = next(cell for cell in content["cells"] if cell["cell_type"] == "markdown")

@@ -40,6 +40,7 @@ from .errors import (
     ZenConnectionError,
     ZenError,
 )
+from .vocabulary import VERSION
 
 if TYPE_CHECKING:
     from . import sandbox
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
     from .frames import load_attempts, load_flows
     from .widgets import FlowForm, SetupForm, flow_form, setup
 
-__version__ = "0.1.0"
+__version__ = VERSION
 
 _LAZY = {
     "ZenClient": "client",

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
+from .vocabulary import SANDBOX_PORT
 
 
 def _rate_limit(text: str) -> tuple[int, float]:
@@ -32,7 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve the Zen Mesh API on loopback, with a persistent SQLite database, until Ctrl-C.",
     )
     sandbox.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
-    sandbox.add_argument("--port", type=int, default=8765, help="port to listen on (default: 8765; 0 picks a free one)")
+    sandbox.add_argument(
+        "--port",
+        type=int,
+        default=SANDBOX_PORT,
+        help=f"port to listen on (default: {SANDBOX_PORT}; 0 picks a free one)",
+    )
     sandbox.add_argument(
         "--db",
         default=None,
@@ -62,8 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument(
         "--sandbox-port",
         type=int,
-        default=8765,
-        help="the sandbox's port (default: 8765; a sandbox already there is used; 0 picks a free one)",
+        default=SANDBOX_PORT,
+        help=f"the sandbox's port (default: {SANDBOX_PORT}; a sandbox already there is used; 0 picks a free one)",
     )
     lab.add_argument("--db", default=None, help="the sandbox's SQLite database (default: as for `zen-nb sandbox`)")
     lab.add_argument(

@@ -30,8 +30,9 @@ from .objects import (
     Tenant,
 )
 from .transport import DEFAULT_TIMEOUT, Transport
+from .vocabulary import MAX_PAGE_SIZE
 
-PAGE_SIZE = 250
+PAGE_SIZE = MAX_PAGE_SIZE  # the fewest requests for a whole list
 
 
 class _Unset:

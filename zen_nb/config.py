@@ -13,13 +13,14 @@ from urllib.parse import urlsplit
 
 from .errors import ZenConfigError
 from .hints import SANDBOX_COMMAND, START_SANDBOX_PYTHON, code
+from .vocabulary import ENV_ADAPTER_ID, ENV_API_BASE, ENV_API_TOKEN, ENV_PLANE_ID, ENV_TENANT_ID
 
 VARIABLES = {
-    "api_base": "ZEN_API_BASE",
-    "api_token": "ZEN_API_TOKEN",
-    "tenant_id": "ZEN_TENANT_ID",
-    "plane_id": "ZEN_PLANE_ID",
-    "adapter_id": "ZEN_ADAPTER_ID",
+    "api_base": ENV_API_BASE,
+    "api_token": ENV_API_TOKEN,
+    "tenant_id": ENV_TENANT_ID,
+    "plane_id": ENV_PLANE_ID,
+    "adapter_id": ENV_ADAPTER_ID,
 }
 
 PLACEHOLDER_PREFIX = "replace-with-"

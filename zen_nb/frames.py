@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .client import Moment, ZenClient
 from .progress import PageProgress
+from .vocabulary import ATTEMPT_STATUSES, ATTEMPT_TRIGGERS, FLOW_STATUSES, TARGET_TYPES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,8 +29,7 @@ FLOW_COLUMNS = (
     "created_at",
     "updated_at",
 )
-FLOW_STATUSES = ("active", "paused")
-TARGET_TYPES = ("http", "s3", "slack", "stripe")
+TARGET_TYPES = tuple(sorted(TARGET_TYPES))  # categories in alphabetical order
 ATTEMPT_COLUMNS = (
     "id",
     "flow_id",
@@ -58,8 +58,6 @@ ATTEMPT_FIELDS = (
     "createdAt",
 )
 _ATTEMPT_ROW = itemgetter(*ATTEMPT_FIELDS)
-ATTEMPT_TRIGGERS = ("initial", "automatic", "manual", "resume")
-ATTEMPT_STATUSES = ("succeeded", "failed", "pending")
 TIMESTAMP_DTYPE = "datetime64[ns, UTC]"
 #: The dtype of every text column (ids, names, ``description``, ``error_code``): pandas' nullable
 #: string dtype with Python storage, ``pd.StringDtype("python")``. It is the same dtype on pandas

@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 import requests
 
 from .hints import SANDBOX_COMMAND, SANDBOX_MAGIC, code
+from .vocabulary import SANDBOX_PORT
 
-DEFAULT_PORT = 8765
+DEFAULT_PORT = SANDBOX_PORT
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 _started: Any = None  # the Sandbox this kernel started, if any

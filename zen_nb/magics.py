@@ -9,6 +9,8 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
+from .vocabulary import FLOW_STATUSES, TARGET_TYPES
+
 
 @magics_class
 class ZenMagics(Magics):
@@ -33,9 +35,9 @@ class ZenMagics(Magics):
     @magic_arguments()
     @argument("--plane", help="the plane to read (default: ZEN_PLANE_ID)")
     @argument("--all-planes", action="store_true", help="read every plane of the tenant")
-    @argument("--status", choices=["active", "paused"], help="only flows in this status")
+    @argument("--status", choices=FLOW_STATUSES, help="only flows in this status")
     @argument("--source", help="only flows from this ingester, e.g. ingester_stripe")
-    @argument("--target-type", choices=["stripe", "http", "slack", "s3"], help="only flows to targets of this type")
+    @argument("--target-type", choices=TARGET_TYPES, help="only flows to targets of this type")
     @line_magic
     def zen_flows(self, line: str) -> Any:
         """The flows as a DataFrame (zen_nb.load_flows())."""

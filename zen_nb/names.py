@@ -8,8 +8,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-NAME_RULE = "1 to 64 characters of lowercase letters, digits and '-', starting with a letter"
-MAX_LENGTH = 64
+from .vocabulary import NAME_MAX_LENGTH as MAX_LENGTH
+from .vocabulary import NAME_RULE
+
+__all__ = ["MAX_LENGTH", "NAME_RULE", "free_name", "name_problem"]
 _ALLOWED = re.compile(r"[a-z0-9-]")
 
 

@@ -21,10 +21,10 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.retry import Retry
 
-from . import __version__
 from .config import ZenConfig
 from .errors import RateLimitedError, ServerError, ZenAPIError, ZenConnectionError, error_class
 from .fixes import connection_fix, fix_for
+from .vocabulary import VERSION
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds
@@ -89,7 +89,7 @@ class Transport:
             {
                 "Authorization": f"Bearer {config.api_token}",
                 "Accept": "application/json",
-                "User-Agent": f"zen_nb/{__version__}",
+                "User-Agent": f"zen_nb/{VERSION}",
             }
         )
         max_retries = default_retry(retry) if isinstance(retry, int) else (retry or default_retry())
