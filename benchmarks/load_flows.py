@@ -1,7 +1,7 @@
 """Benchmark: ``load_flows`` against the floor of fetching the same pages by hand.
 
 For each size (1,000, 10,000, 100,000 flows) a sandbox is started as its own process on a
-database filled directly through SQL (creating 100,000 flows over HTTP would time the server,
+database filled directly through the sandbox's data layer (creating 100,000 flows over HTTP would time the server,
 not the loader). Then, in this process, alternately:
 
 - the floor: the same pages (limit 250) fetched with a bare ``requests.Session``,
@@ -24,9 +24,9 @@ import harness
 import pandas as pd
 
 from zen_nb import ZenClient, ZenConfig, load_flows
+from zen_nb.sandbox.data.flows import insert_flow
 from zen_nb.sandbox.seed import DEMO_PLANE_ID, DEMO_TENANT_ID
 from zen_nb.sandbox.server import open_store
-from zen_nb.sandbox.store import utc_now
 
 TARGETS = [
     ("dest_stripe_prod_us_east_1", "ingester_stripe"),
@@ -37,28 +37,23 @@ TARGETS = [
 
 
 def fill_database(path: Path, count: int) -> None:
-    """A seeded sandbox database with ``count`` flows on the demo plane, of every target type."""
+    """A seeded sandbox database with ``count`` flows on the demo plane, of every target type,
+    written through the sandbox's data layer in one transaction."""
     store = open_store(path)
-    now = utc_now()
-    flows, links = [], []
-    for number in range(count):
-        flow_id = f"flow_bench{number:015d}"
-        target_id, source = TARGETS[number % len(TARGETS)]
-        status = "paused" if number % 7 == 0 else "active"
-        description = f"benchmark flow {number}" if number % 3 == 0 else None
-        flows.append(
-            (DEMO_TENANT_ID, DEMO_PLANE_ID, flow_id, f"bench-{number:07d}", source, description, status, now, now)
-        )
-        links.append((flow_id, 0, DEMO_TENANT_ID, DEMO_PLANE_ID, target_id))
     with store.transaction() as db:
-        db.executemany(
-            "INSERT INTO flows (tenant_id, plane_id, id, name, source, description, status, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            flows,
-        )
-        db.executemany(
-            "INSERT INTO flow_targets (flow_id, position, tenant_id, plane_id, target_id) VALUES (?, ?, ?, ?, ?)", links
-        )
+        for number in range(count):
+            target_id, source = TARGETS[number % len(TARGETS)]
+            insert_flow(
+                db,
+                DEMO_TENANT_ID,
+                DEMO_PLANE_ID,
+                f"flow_bench{number:015d}",
+                name=f"bench-{number:07d}",
+                source=source,
+                description=f"benchmark flow {number}" if number % 3 == 0 else None,
+                status="paused" if number % 7 == 0 else "active",
+                target_ids=[target_id],
+            )
     store.close()
 
 

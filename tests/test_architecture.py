@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,49 +24,129 @@ def test_importing_zen_nb_and_its_sandbox_package_stays_light():
 
 
 def _imports(path: Path) -> set[str]:
-    """The modules a file imports, relative ones resolved against the zen_nb package."""
-    tree = ast.parse(path.read_text())
-    package_parts = ["zen_nb", *path.parent.relative_to(PACKAGE).parts]
+    """The modules a file of zen_nb imports (see :func:`_imports_of_source`)."""
+    return _imports_of_source(path.read_text(), ["zen_nb", *path.parent.relative_to(PACKAGE).parts])
+
+
+def _imports_of_source(source: str, package_parts: list[str]) -> set[str]:
+    """The modules a module of the package ``package_parts`` imports, relative ones resolved.
+
+    ``from X import name`` counts as importing ``X.name`` too, so that ``from .. import client``
+    inside the sandbox is seen as ``zen_nb.client``, which it is.
+    """
+    tree = ast.parse(source)
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = package_parts[: len(package_parts) - node.level + 1]
-                found.add(".".join(base + ([node.module] if node.module else [])))
+                base = ".".join(
+                    package_parts[: len(package_parts) - node.level + 1] + ([node.module] if node.module else [])
+                )
             else:
-                found.add(node.module or "")
+                base = node.module or ""
+            found.add(base)
+            found |= {f"{base}.{alias.name}" for alias in node.names}
     return found
 
 
-def test_the_sandbox_imports_nothing_of_zen_nb_outside_itself():
-    for path in (PACKAGE / "sandbox").rglob("*.py"):
-        for name in _imports(path):
-            if name.startswith("zen_nb"):
-                assert name in ("zen_nb",) or name.startswith("zen_nb.sandbox"), f"{path.name} imports {name}"
+def _zen_imports(path: Path) -> set[str]:
+    """The zen_nb modules (or names of them) a file imports, the bare package left out."""
+    return _only_zen(_imports(path))
 
 
-CLIENT_MODULES = (
-    "config",
-    "errors",
-    "fixes",
-    "objects",
-    "transport",
-    "client",
-    "frames",
-    "progress",
-    "display",
-    "names",
-    "codegen",
-)
+def _only_zen(names: set[str]) -> set[str]:
+    return {name for name in names if name.startswith("zen_nb.")}
 
 
-def test_the_client_imports_nothing_of_the_sandbox():
-    """They meet only in the contract; only the kernel's sandbox link (forms, magics, CLI) may start one."""
-    for module in CLIENT_MODULES:
-        path = PACKAGE / f"{module}.py"
-        assert not [name for name in _imports(path) if name.startswith("zen_nb.sandbox")], path.name
+def _is_module_or_name_in(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
+
+
+def test_the_vocabulary_imports_only_the_standard_library():
+    imported = {name.split(".")[0] for name in _imports(PACKAGE / "vocabulary.py")}
+    assert imported <= {"__future__", "re"}, imported
+
+
+def test_the_sandbox_imports_of_zen_nb_only_itself_and_the_vocabulary():
+    """Client and sandbox meet only in the contract: the sandbox reads the shared names, nothing else."""
+    crossings = {
+        f"{path.relative_to(PACKAGE)}: {name}"
+        for path in (PACKAGE / "sandbox").rglob("*.py")
+        for name in _zen_imports(path)
+        if not (_is_module_or_name_in(name, "zen_nb.sandbox") or _is_module_or_name_in(name, "zen_nb.vocabulary"))
+    }
+    assert not crossings
+
+
+def test_the_import_check_sees_a_sandbox_module_importing_the_client():
+    """The check above catches ``from .. import client`` (a check of module names alone misses it)."""
+    source = "from .. import client\nfrom ..vocabulary import VERSION\nfrom . import data\n"
+    found = _only_zen(_imports_of_source(source, ["zen_nb", "sandbox"]))
+    assert found == {
+        "zen_nb.client",
+        "zen_nb.vocabulary",
+        "zen_nb.vocabulary.VERSION",
+        "zen_nb.sandbox",
+        "zen_nb.sandbox.data",
+    }
+
+
+# The kernel's link to a local sandbox: only these modules outside the sandbox may import it
+# (to start one for a user); every other module is the client and meets the sandbox over HTTP.
+SANDBOX_LINK = {"__init__.py", "cli.py", "lab.py", "local_sandbox.py"}
+
+
+def test_only_the_kernels_sandbox_link_imports_the_sandbox():
+    importers = {
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if "sandbox" not in path.relative_to(PACKAGE).parts[:1]
+        and any(_is_module_or_name_in(name, "zen_nb.sandbox") for name in _zen_imports(path))
+    }
+    assert importers == SANDBOX_LINK
+
+
+SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE FROM|CREATE|DROP|ALTER TABLE|PRAGMA|BEGIN|COMMIT|ROLLBACK)\b")
+DATA_LAYER = PACKAGE / "sandbox" / "data"
+
+
+def _sql_places(source: str, name: str) -> list[str]:
+    """Where a module runs a statement (``.execute*``) or holds SQL text."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in ("execute", "executemany", "executescript"):
+                found.append(f"{name}:{node.lineno} calls .{node.func.attr}()")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.search(node.value):
+            found.append(f"{name}:{node.lineno} {node.value[:60]!r}")
+    return found
+
+
+def test_sql_lives_only_in_the_data_layer():
+    outside = [
+        place
+        for path in PACKAGE.rglob("*.py")
+        if DATA_LAYER not in path.parents
+        for place in _sql_places(path.read_text(), str(path.relative_to(PACKAGE)))
+    ]
+    assert not outside
+
+
+def test_the_sql_check_sees_statements_and_sql_text():
+    source = 'def f(db, rows):\n    db.executemany(QUERY, rows)\n\nQUERY = "INSERT INTO flows VALUES (?)"\n'
+    assert sorted(_sql_places(source, "probe.py")) == [
+        "probe.py:2 calls .executemany()",
+        "probe.py:4 'INSERT INTO flows VALUES (?)'",
+    ]
+
+
+def test_route_modules_do_not_import_each_other():
+    """Shared code lives in the data layer or a helper module, not in another route module."""
+    for path in (PACKAGE / "sandbox").glob("routes_*.py"):
+        others = {name for name in _zen_imports(path) if name.startswith("zen_nb.sandbox.routes_")}
+        assert not others, f"{path.name} imports {others}"
 
 
 def test_only_the_sandbox_imports_fastapi_or_uvicorn():

@@ -16,6 +16,7 @@ import importlib.util
 from pathlib import Path
 from types import TracebackType
 
+from ..vocabulary import ENV_ADAPTER_ID, ENV_API_BASE, ENV_API_TOKEN, ENV_PLANE_ID, ENV_TENANT_ID, SANDBOX_HOST
 from .seed import DEMO_ADAPTER_ID, DEMO_PLANE_ID, DEMO_TENANT_ID, DEMO_TOKEN
 
 __all__ = [
@@ -80,11 +81,11 @@ class Sandbox:
     def env(self) -> dict[str, str]:
         """The five ``ZEN_*`` variables that point a recipe at this sandbox's demo tenant."""
         return {
-            "ZEN_API_BASE": self.base_url,
-            "ZEN_API_TOKEN": self.token,
-            "ZEN_TENANT_ID": self.tenant_id,
-            "ZEN_PLANE_ID": self.plane_id,
-            "ZEN_ADAPTER_ID": self.adapter_id,
+            ENV_API_BASE: self.base_url,
+            ENV_API_TOKEN: self.token,
+            ENV_TENANT_ID: self.tenant_id,
+            ENV_PLANE_ID: self.plane_id,
+            ENV_ADAPTER_ID: self.adapter_id,
         }
 
     def stop(self) -> None:
@@ -108,7 +109,7 @@ def start(
     port: int = 0,
     db: str | Path = ":memory:",
     *,
-    host: str = "127.0.0.1",
+    host: str = SANDBOX_HOST,
     admin_token: str | None = None,
     rate_limit: tuple[int, float] | None = None,
 ) -> Sandbox:

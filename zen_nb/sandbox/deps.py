@@ -1,15 +1,19 @@
-"""What every route needs: the store, the caller's tenant, and the plane of the path."""
+"""What every route needs: the store, the caller's tenant, and the plane of the path.
+
+FastAPI runs these (plain ``def``) on its worker threads, so their database reads never block
+the event loop. ``tenantId`` and ``planeId`` are declared here, once, so that every operation
+under them documents them.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
-from .errors import not_found
-from .store import Store
-
-PLANE_HINT = "check ZEN_PLANE_ID (GET /tenants/{tenantId}/clusters lists your planes)"
+from .data import NotFound, Store
+from .data.catalog import plane_exists
+from .data.tenants import Tenant
 
 
 def get_store(request: Request) -> Store:
@@ -17,22 +21,26 @@ def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
-def get_tenant(request: Request) -> dict[str, Any]:
-    """The tenant that the auth middleware matched to the token and the path."""
+def get_tenant(
+    request: Request,
+    tenantId: Annotated[str, Path(description="your tenant's id (ZEN_TENANT_ID), e.g. tenant_demo")],  # noqa: N803
+) -> Tenant:
+    """The tenant that the auth middleware matched to the token and to ``tenantId``."""
     return request.state.tenant
 
 
 def get_plane_id(
-    planeId: Annotated[str, Path(description="the plane (cluster) id, e.g. plane_dev_us_east_1")],  # noqa: N803
+    planeId: Annotated[str, Path(description="the plane (cluster) id (ZEN_PLANE_ID), e.g. plane_dev_us_east_1")],  # noqa: N803
     store: Annotated[Store, Depends(get_store)],
-    tenant: Annotated[dict, Depends(get_tenant)],
+    tenant: Annotated[Tenant, Depends(get_tenant)],
 ) -> str:
     """The plane of the path, after checking that the tenant has it (404 ``plane_not_found``)."""
-    if store.read_one("SELECT 1 FROM planes WHERE tenant_id = ? AND id = ?", (tenant["id"], planeId)) is None:
-        raise not_found("plane", planeId, PLANE_HINT)
+    with store.snapshot() as db:
+        if not plane_exists(db, tenant.id, planeId):
+            raise NotFound("plane", planeId)
     return planeId
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
-TenantDep = Annotated[dict, Depends(get_tenant)]
+TenantDep = Annotated[Tenant, Depends(get_tenant)]
 PlaneDep = Annotated[str, Depends(get_plane_id)]

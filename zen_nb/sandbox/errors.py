@@ -10,6 +10,8 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
+from .data.constraints import DataError, NameTaken, NotFound
+
 
 class ApiError(Exception):
     """An error answer: the status, a stable machine code, and a message that says the fix."""
@@ -53,3 +55,31 @@ def not_found(kind: str, ident: str, hint: str = "") -> ApiError:
     if hint:
         message = f"{message}; {hint}"
     return ApiError(404, f"{kind}_not_found", message)
+
+
+# What each kind of missing object's 404 suggests (``{plane}`` is the plane of the request).
+NOT_FOUND_HINTS = {
+    "plane": "check ZEN_PLANE_ID (GET /tenants/{{tenantId}}/clusters lists your planes)",
+    "ingester": "GET .../clusters/{plane}/ingesters lists the plane's ingesters",
+    "target": "GET .../clusters/{plane}/targets lists the plane's targets",
+    "flow": "GET .../clusters/{plane}/delivery-flows lists the plane's flows",
+    "attempt": "GET .../clusters/{plane}/delivery-attempts lists them",
+    "tenant": "check ZEN_TENANT_ID",
+}
+
+# A name conflict's fix, by kind.
+NAME_TAKEN_FIXES = {
+    "flow": "names are unique per plane: choose another name, or update the existing flow",
+    "target": "choose another name",
+}
+
+
+def api_error_for(error: DataError) -> ApiError:
+    """The API's answer to an error of the data layer: the one place that maps them."""
+    if isinstance(error, NameTaken):
+        fix = NAME_TAKEN_FIXES.get(error.kind, "choose another name")
+        return ApiError(409, f"{error.kind}_name_conflict", f"{error}; {fix}", field="name")
+    if isinstance(error, NotFound):
+        hint = NOT_FOUND_HINTS.get(error.kind, "").format(plane=error.plane_id)
+        return ApiError(404, f"{error.kind}_not_found", f"{error}; {hint}" if hint else str(error), field=error.field)
+    raise TypeError(f"no API error for {error!r}")

@@ -45,7 +45,18 @@ class Outcome:
             return False, None, failure, max(1, round(waited))
         return False, int(failure), None, max(1, round(latency))
 
+    @classmethod
+    def from_json(cls, model: dict[str, Any]) -> Outcome:
+        """A model as the API writes it (and ``data/settings.py`` stores it): :meth:`as_json`'s inverse."""
+        return cls(
+            success_rate=float(model["successRate"]),
+            latency_ms=float(model["latencyMs"]),
+            latency_spread=float(model["latencySpread"]),
+            failures=list(model["failures"]),
+        )
+
     def as_json(self) -> dict[str, Any]:
+        """The model as the API shows it (camelCase)."""
         data = asdict(self)
         return {
             "successRate": data["success_rate"],

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import logging
-import re
 
 from .asgi import ASGIApp, Message, Receive, Scope, Send, send_error, state
 from .errors import ApiError
 from .ids import new_request_id
 
 log = logging.getLogger("zen_nb.sandbox")
-_SLASHES = re.compile("/{2,}")
-_RAW_SLASHES = re.compile(b"/{2,}")
 
 
 class RequestContextMiddleware:
@@ -26,12 +23,6 @@ class RequestContextMiddleware:
             return
         request_state = state(scope)
         request_state["request_id"] = new_request_id()
-        if "//" in scope.get("path", ""):
-            # "$ZEN_API_BASE/tenants/..." with a base that ends in "/" (which the contract allows)
-            # gives "//tenants/...": serve it as the path it means.
-            scope["path"] = _SLASHES.sub("/", scope["path"])
-            if scope.get("raw_path"):
-                scope["raw_path"] = _RAW_SLASHES.sub(b"/", scope["raw_path"])
         started = False
 
         async def send_with_id(message: Message) -> None:

@@ -7,18 +7,26 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from .. import __version__
+from ..vocabulary import VERSION
+from . import paths  # noqa: F401 - registers the "id" path convertor of the routes below
+from .data import NotFound
+from .data.schema import clear_rows
+from .data.settings import delete_outcome, list_outcomes, retry_schedule, set_retry_schedule
+from .data.settings import set_outcome as store_outcome
+from .data.targets import require_target
+from .data.tenants import tenant_by_token, tenant_exists
 from .deps import StoreDep
 from .errors import ApiError
 from .ids import new_id, new_token, token_digest
 from .outcomes import Outcome, default_outcome
-from .routes_attempts import parse_timestamp
 from .schemas import DeliverySettings, OutcomeSettings, SimulateRequest, TenantCreate
 from .seed import DEMO_TENANT_ID, insert_tenant, seed_database
 from .simulate import Simulation, default_start, simulate
-from .store import clear_rows, utc_now
+from .timestamps import parse_timestamp
 
 ADMIN_HINT = "send 'Authorization: Bearer <admin token>': the admin token that the sandbox printed when it started"
+# RFC 9110 11.6.1 / RFC 6750 3: a 401 names the scheme that would be accepted.
+ADMIN_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="zen-nb-sandbox"'}
 
 
 def require_admin(request: Request) -> None:
@@ -26,7 +34,12 @@ def require_admin(request: Request) -> None:
     scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
     expected: str = request.app.state.admin_token
     if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
-        raise ApiError(401, "unauthenticated", f"this path needs the sandbox's admin token; {ADMIN_HINT}")
+        raise ApiError(
+            401,
+            "unauthenticated",
+            f"this path needs the sandbox's admin token; {ADMIN_HINT}",
+            headers=dict(ADMIN_CHALLENGE),
+        )
 
 
 router = APIRouter(prefix="/_sandbox", tags=["sandbox admin"], dependencies=[Depends(require_admin)])
@@ -37,16 +50,19 @@ simulate_router = APIRouter(prefix="/_sandbox", tags=["sandbox admin"])
 
 
 @health_router.get("/health", summary="Liveness: no token needed")
-def health() -> dict[str, Any]:
-    return {"status": "ok", "service": "zen-nb sandbox", "version": __version__}
+async def health() -> dict[str, Any]:
+    # On the event loop on purpose: no database, no thread pool, so it answers while they are busy.
+    return {"status": "ok", "service": "zen-nb sandbox", "version": VERSION}
 
 
 @router.post("/reset", summary="Delete everything and seed the database again")
 def reset(request: Request, store: StoreDep) -> dict[str, Any]:
-    with store.transaction() as db:  # one transaction: no request sees the database half reset
+    # One transaction: no request sees the database half reset. The delivery settings are rows
+    # too, so they are back to their defaults; attempts in flight find their rows gone and stop.
+    with store.transaction() as db:
         clear_rows(db)
         seed_database(db)
-    request.app.state.deliverer.reset_settings()
+    request.app.state.deliverer.wake()
     return {"reset": True, "tenantId": DEMO_TENANT_ID}
 
 
@@ -56,64 +72,64 @@ def create_tenant(store: StoreDep, body: TenantCreate | None = None) -> dict[str
     tenant_id = new_id("tenant", 16)
     token = new_token()
     with store.transaction() as db:
-        insert_tenant(db, tenant_id, body.name, body.plan, token, seed=body.seed)
-    return {"id": tenant_id, "name": body.name, "plan": body.plan, "token": token, "createdAt": utc_now()}
+        created_at = insert_tenant(db, tenant_id, body.name, body.plan, token, seed=body.seed)
+    return {"id": tenant_id, "name": body.name, "plan": body.plan, "token": token, "createdAt": created_at}
 
 
-def _target_type(store: StoreDep, tenant_id: str, plane_id: str, target_id: str) -> str:
-    row = store.read_one(
-        "SELECT type FROM targets WHERE tenant_id = ? AND plane_id = ? AND id = ?", (tenant_id, plane_id, target_id)
-    )
-    if row is None:
-        raise ApiError(
-            404, "target_not_found", f"target '{target_id}' does not exist on plane '{plane_id}' of '{tenant_id}'"
-        )
-    return row["type"]
-
-
-_OUTCOME_PATH = "/tenants/{tenantId}/clusters/{planeId}/targets/{targetId}/outcome"
+_OUTCOME_PATH = "/tenants/{tenantId:id}/clusters/{planeId:id}/targets/{targetId:id}/outcome"
 
 
 @router.put(_OUTCOME_PATH, summary="Set how a simulated target answers (success rate, latency, failures)")
 def set_outcome(
-    request: Request,
     store: StoreDep,
     tenantId: str,  # noqa: N803
     planeId: str,  # noqa: N803
     targetId: str,  # noqa: N803
     body: OutcomeSettings,
 ) -> dict[str, Any]:
-    kind = _target_type(store, tenantId, planeId, targetId)
-    outcome = Outcome(
-        success_rate=body.successRate,
-        latency_ms=body.latencyMs,
-        latency_spread=body.latencySpread,
-        failures=list(body.failures) if body.failures else default_outcome(kind).failures,
-    )
-    request.app.state.deliverer.outcomes[(tenantId, planeId, targetId)] = outcome
+    with store.transaction() as db:
+        target = require_target(db, tenantId, planeId, targetId)
+        outcome = Outcome(
+            success_rate=body.successRate,
+            latency_ms=body.latencyMs,
+            latency_spread=body.latencySpread,
+            failures=list(body.failures) if body.failures else default_outcome(target["type"]).failures,
+        )
+        store_outcome(db, tenantId, planeId, targetId, outcome.as_json())
     return {"targetId": targetId, **outcome.as_json()}
 
 
 @router.delete(_OUTCOME_PATH, status_code=204, summary="Give a target its kind's default outcome again")
-def clear_outcome(request: Request, tenantId: str, planeId: str, targetId: str) -> Response:  # noqa: N803
-    request.app.state.deliverer.outcomes.pop((tenantId, planeId, targetId), None)
+def clear_outcome(store: StoreDep, tenantId: str, planeId: str, targetId: str) -> Response:  # noqa: N803
+    with store.transaction() as db:
+        delete_outcome(db, tenantId, planeId, targetId)
     return Response(status_code=204)
 
 
-def _delivery_settings(request: Request) -> dict[str, Any]:
-    schedule = request.app.state.deliverer.retry_schedule
+def _schedule_json(schedule: list[float]) -> dict[str, Any]:
     return {"retrySchedule": schedule, "maxAttempts": len(schedule) + 1}
 
 
-@router.get("/delivery", summary="The automatic retry schedule")
-def get_delivery(request: Request) -> dict[str, Any]:
-    return _delivery_settings(request)
+@router.get("/delivery", summary="The automatic retry schedule, and the outcome models set per target")
+def get_delivery(store: StoreDep) -> dict[str, Any]:
+    with store.snapshot() as db:
+        schedule = retry_schedule(db)
+        outcomes = list_outcomes(db)
+    return {
+        **_schedule_json(schedule),
+        "outcomes": [
+            {"tenantId": stored.tenant_id, "planeId": stored.plane_id, "targetId": stored.target_id, **stored.model}
+            for stored in outcomes
+        ],
+    }
 
 
 @router.put("/delivery", summary="Set the automatic retry schedule (seconds after attempt 1, 2, ...)")
-def set_delivery(request: Request, body: DeliverySettings) -> dict[str, Any]:
-    request.app.state.deliverer.retry_schedule = list(body.retrySchedule)
-    return _delivery_settings(request)
+def set_delivery(store: StoreDep, body: DeliverySettings) -> dict[str, Any]:
+    schedule = list(body.retrySchedule)
+    with store.transaction() as db:
+        set_retry_schedule(db, schedule)
+    return _schedule_json(schedule)
 
 
 def _simulating_tenant(request: Request, store: StoreDep, asked: str | None) -> str:
@@ -122,17 +138,24 @@ def _simulating_tenant(request: Request, store: StoreDep, asked: str | None) -> 
     token = token.strip()
     if scheme.lower() == "bearer" and hmac.compare_digest(token.encode(), request.app.state.admin_token.encode()):
         tenant_id = asked or DEMO_TENANT_ID
-        if store.read_one("SELECT 1 FROM tenants WHERE id = ?", (tenant_id,)) is None:
-            raise ApiError(404, "tenant_not_found", f"tenant '{tenant_id}' does not exist", field="tenantId")
+        with store.snapshot() as db:
+            if not tenant_exists(db, tenant_id):
+                raise NotFound("tenant", tenant_id, field="tenantId")
         return tenant_id
-    row = store.read_one("SELECT id FROM tenants WHERE token_sha256 = ?", (token_digest(token),)) if token else None
-    if scheme.lower() != "bearer" or row is None:
+    tenant = None
+    if scheme.lower() == "bearer" and token:
+        with store.snapshot() as db:
+            tenant = tenant_by_token(db, token_digest(token))
+    if tenant is None:
         raise ApiError(
-            401, "unauthenticated", f"simulating traffic needs a tenant's API token or the admin token; {ADMIN_HINT}"
+            401,
+            "unauthenticated",
+            f"simulating traffic needs a tenant's API token or the admin token; {ADMIN_HINT}",
+            headers=dict(ADMIN_CHALLENGE),
         )
-    if asked is not None and asked != row["id"]:
+    if asked is not None and asked != tenant.id:
         raise ApiError(403, "forbidden", "a tenant's token simulates traffic for its own tenant only", field="tenantId")
-    return row["id"]
+    return tenant.id
 
 
 @simulate_router.post("/simulate", status_code=201, summary="Write a seeded history of events and attempts")
@@ -140,6 +163,5 @@ def simulate_traffic(request: Request, store: StoreDep, body: SimulateRequest | 
     body = body or SimulateRequest()
     tenant_id = _simulating_tenant(request, store, body.tenantId)
     start = parse_timestamp(body.start, "start") if body.start else default_start(body.days)
-    deliverer = request.app.state.deliverer
     plan = Simulation(tenant_id, body.planeId, body.events, body.days, body.seed, body.failureRate, start, body.flowIds)
-    return simulate(store, plan, list(deliverer.retry_schedule), dict(deliverer.outcomes))
+    return simulate(store, plan)

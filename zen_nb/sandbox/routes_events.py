@@ -1,7 +1,7 @@
 """Ingested events: an ingester accepts one, and every flow from that ingester will deliver it.
 
 The answer (202) says which deliveries were queued or held; the deliveries themselves happen on
-the delivery worker's thread (``delivery.py``), so ingesting never waits for a target.
+the delivery engine's threads (``delivery.py``), so ingesting never waits for a target.
 """
 
 from __future__ import annotations
@@ -11,13 +11,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
 
-from .delivery import queue_event
+from . import paths  # noqa: F401 - registers the "id" path convertor of the routes below
+from .data import NotFound, utc_now
+from .data.catalog import ingester_exists
+from .data.deliveries import Queued, queue_event
+from .data.events import insert_event
 from .deps import PlaneDep, StoreDep, TenantDep
-from .errors import ApiError, not_found
+from .errors import ApiError
 from .ids import new_id
-from .store import utc_now
 
-router = APIRouter(prefix="/tenants/{tenantId}/clusters/{planeId}/ingesters/{ingesterId}", tags=["events"])
+router = APIRouter(prefix="/tenants/{tenantId:id}/clusters/{planeId:id}/ingesters/{ingesterId:id}", tags=["events"])
+
+
+def queued_json(delivery: Queued) -> dict[str, str]:
+    """One delivery of the answer: its flow, its target, and whether it was queued or held."""
+    return {"flowId": delivery.flow_id, "targetId": delivery.target_id, "state": "held" if delivery.held else "queued"}
 
 
 @router.post("/events", status_code=202, summary="Ingest an event: each flow from this ingester delivers it")
@@ -33,19 +41,16 @@ def ingest_event(
         raise ApiError(400, "invalid_json", "an event must be a JSON object ({...}), as the provider sends it")
     event_id = new_id("evt")
     created_at = utc_now()
+    text = json.dumps(payload, ensure_ascii=False)
     with store.transaction() as db:
-        exists = db.execute(
-            "SELECT 1 FROM ingesters WHERE tenant_id = ? AND plane_id = ? AND id = ?",
-            (tenant["id"], plane_id, ingesterId),
-        ).fetchone()
-        if exists is None:
-            raise not_found(
-                "ingester", ingesterId, f"GET .../clusters/{plane_id}/ingesters lists the plane's ingesters"
-            )
-        db.execute(
-            "INSERT INTO events (tenant_id, plane_id, id, ingester_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (tenant["id"], plane_id, event_id, ingesterId, json.dumps(payload, ensure_ascii=False), created_at),
-        )
-        deliveries = queue_event(db, tenant["id"], plane_id, ingesterId, event_id)
+        if not ingester_exists(db, tenant.id, plane_id, ingesterId):
+            raise NotFound("ingester", ingesterId, plane_id)
+        insert_event(db, tenant.id, plane_id, event_id, ingesterId, text, created_at)
+        deliveries = queue_event(db, tenant.id, plane_id, ingesterId, event_id)
     request.app.state.deliverer.wake()
-    return {"id": event_id, "ingesterId": ingesterId, "createdAt": created_at, "deliveries": deliveries}
+    return {
+        "id": event_id,
+        "ingesterId": ingesterId,
+        "createdAt": created_at,
+        "deliveries": [queued_json(delivery) for delivery in deliveries],
+    }

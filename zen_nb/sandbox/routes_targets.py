@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
+from . import paths  # noqa: F401 - registers the "id" path convertor of the routes below
+from .data import targets
 from .deps import PlaneDep, StoreDep, TenantDep
-from .errors import ApiError, not_found
+from .errors import ApiError
 from .ids import new_id
-from .pagination import CursorParam, LimitParam, decode_cursor, page
+from .pagination import CursorParam, LimitParam, decode_cursor, list_key, page
 from .schemas import TargetCreate, TargetUpdate
-from .store import utc_now
 
-router = APIRouter(prefix="/tenants/{tenantId}/clusters/{planeId}/targets", tags=["targets"])
+router = APIRouter(prefix="/tenants/{tenantId:id}/clusters/{planeId:id}/targets", tags=["targets"])
+
+USERS_SHOWN = 5  # a 409 target_in_use names this many of the flows that use the target
 
 
 def target_json(row: Any) -> dict[str, Any]:
@@ -31,43 +33,25 @@ def target_json(row: Any) -> dict[str, Any]:
     return out
 
 
-def name_conflict(name: str, plane_id: str) -> ApiError:
-    return ApiError(
-        409,
-        "target_name_conflict",
-        f"a target named '{name}' already exists on plane '{plane_id}'; choose another name",
-        field="name",
-    )
-
-
-def load_target(db: sqlite3.Connection, tenant_id: str, plane_id: str, target_id: str) -> sqlite3.Row:
-    row = db.execute(
-        "SELECT * FROM targets WHERE tenant_id = ? AND plane_id = ? AND id = ?", (tenant_id, plane_id, target_id)
-    ).fetchone()
-    if row is None:
-        raise not_found("target", target_id, f"GET .../clusters/{plane_id}/targets lists the plane's targets")
-    return row
-
-
 @router.post("", status_code=201, summary="Create a target")
 def create_target(
     body: TargetCreate, store: StoreDep, tenant: TenantDep, plane_id: PlaneDep, response: Response
 ) -> dict:
     if body.type == "http" and body.url is None:
         raise ApiError(400, "invalid_field", "a target of type 'http' needs a 'url' to deliver to", field="url")
-    now = utc_now()
     target_id = new_id("dest")
-    try:
-        with store.transaction() as db:
-            db.execute(
-                "INSERT INTO targets (tenant_id, plane_id, id, name, type, url, description, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (tenant["id"], plane_id, target_id, body.name, body.type, body.url, body.description, now, now),
-            )
-            row = load_target(db, tenant["id"], plane_id, target_id)
-    except sqlite3.IntegrityError:
-        raise name_conflict(body.name, plane_id) from None
-    response.headers["Location"] = f"/tenants/{tenant['id']}/clusters/{plane_id}/targets/{target_id}"
+    with store.transaction() as db:
+        row = targets.insert_target(
+            db,
+            tenant.id,
+            plane_id,
+            target_id,
+            name=body.name,
+            type=body.type,
+            url=body.url,
+            description=body.description,
+        )
+    response.headers["Location"] = f"/tenants/{tenant.id}/clusters/{plane_id}/targets/{target_id}"
     return target_json(row)
 
 
@@ -80,73 +64,56 @@ def list_targets(
     cursor: CursorParam = None,
     type: Literal["stripe", "http", "slack", "s3"] | None = Query(None, description="only targets of this type"),  # noqa: A002
 ) -> dict:
-    sql = "SELECT * FROM targets WHERE tenant_id = ? AND plane_id = ? AND seq > ?"
-    params: list[Any] = [tenant["id"], plane_id, decode_cursor(cursor)]
-    if type is not None:
-        sql += " AND type = ?"
-        params.append(type)
-    rows = store.read(sql + " ORDER BY seq LIMIT ?", (*params, limit + 1))
-    return page(rows, limit, target_json)
+    key = list_key("targets", tenant.id, plane_id, type=type)
+    after = decode_cursor(cursor, key)
+    with store.snapshot() as db:
+        rows = targets.list_targets(db, tenant.id, plane_id, after, limit, type=type)
+    return page(rows, limit, target_json, key)
 
 
-@router.get("/{targetId}", summary="Get a target")
+@router.get("/{targetId:id}", summary="Get a target")
 def get_target(store: StoreDep, tenant: TenantDep, plane_id: PlaneDep, targetId: str) -> dict:  # noqa: N803
-    with store.transaction() as db:
-        return target_json(load_target(db, tenant["id"], plane_id, targetId))
+    with store.snapshot() as db:
+        return target_json(targets.require_target(db, tenant.id, plane_id, targetId))
 
 
-@router.patch("/{targetId}", summary="Update a target")
+@router.patch("/{targetId:id}", summary="Update a target")
 def update_target(
-    targetId: str,
+    targetId: str,  # noqa: N803
     body: TargetUpdate,
     store: StoreDep,
     tenant: TenantDep,
-    plane_id: PlaneDep,  # noqa: N803
+    plane_id: PlaneDep,
 ) -> dict:
     changes = body.model_dump(exclude_unset=True)
-    try:
-        with store.transaction() as db:
-            row = load_target(db, tenant["id"], plane_id, targetId)
-            if changes.get("type", row["type"]) != row["type"]:
-                raise ApiError(
-                    400,
-                    "type_immutable",
-                    f"a target's type cannot change (it is '{row['type']}'); create a new target of type "
-                    f"'{changes['type']}' and point the flows at it",
-                    field="type",
-                )
-            changes.pop("type", None)
-            if "name" in changes and changes["name"] is None:
-                raise ApiError(400, "invalid_field", "name cannot be null", field="name")
-            if row["type"] == "http" and "url" in changes and changes["url"] is None:
-                raise ApiError(400, "invalid_field", "a target of type 'http' needs a 'url'", field="url")
-            if changes:
-                columns = ", ".join(f"{column} = ?" for column in changes)
-                db.execute(
-                    f"UPDATE targets SET {columns}, updated_at = ? WHERE seq = ?",  # noqa: S608 - fixed columns
-                    (*changes.values(), utc_now(), row["seq"]),
-                )
-            return target_json(load_target(db, tenant["id"], plane_id, targetId))
-    except sqlite3.IntegrityError:
-        raise name_conflict(changes["name"], plane_id) from None
+    with store.transaction() as db:
+        row = targets.require_target(db, tenant.id, plane_id, targetId)
+        if changes.get("type", row["type"]) != row["type"]:
+            raise ApiError(
+                400,
+                "type_immutable",
+                f"a target's type cannot change (it is '{row['type']}'); create a new target of type "
+                f"'{changes['type']}' and point the flows at it",
+                field="type",
+            )
+        changes.pop("type", None)
+        if row["type"] == "http" and "url" in changes and changes["url"] is None:
+            raise ApiError(400, "invalid_field", "a target of type 'http' needs a 'url'", field="url")
+        return target_json(targets.update_target(db, row, changes))
 
 
-@router.delete("/{targetId}", status_code=204, summary="Delete a target that no flow uses")
+@router.delete("/{targetId:id}", status_code=204, summary="Delete a target that no flow uses")
 def delete_target(store: StoreDep, tenant: TenantDep, plane_id: PlaneDep, targetId: str) -> Response:  # noqa: N803
     with store.transaction() as db:
-        row = load_target(db, tenant["id"], plane_id, targetId)
-        users = db.execute(
-            "SELECT DISTINCT f.name FROM flow_targets ft JOIN flows f ON f.id = ft.flow_id"
-            " WHERE ft.tenant_id = ? AND ft.plane_id = ? AND ft.target_id = ? ORDER BY f.seq LIMIT 6",
-            (tenant["id"], plane_id, targetId),
-        ).fetchall()
+        row = targets.require_target(db, tenant.id, plane_id, targetId)
+        users = targets.flows_using_target(db, tenant.id, plane_id, targetId, limit=USERS_SHOWN + 1)
         if users:
-            names = ", ".join(f"'{user['name']}'" for user in users[:5]) + (", ..." if len(users) > 5 else "")
+            names = ", ".join(f"'{name}'" for name in users[:USERS_SHOWN])
             raise ApiError(
                 409,
                 "target_in_use",
-                f"target '{targetId}' is used by flow(s) {names}; delete those flows or point them "
-                "at another target first",
+                f"target '{targetId}' is used by flow(s) {names}{', ...' if len(users) > USERS_SHOWN else ''}; "
+                "delete those flows or point them at another target first",
             )
-        db.execute("DELETE FROM targets WHERE seq = ?", (row["seq"],))
+        targets.delete_target(db, row)
     return Response(status_code=204)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import sqlite3
 
+from .data.catalog import insert_adapter, insert_ingester, insert_plane
+from .data.targets import insert_target
+from .data.tenants import insert_tenant as insert_tenant_row
 from .ids import new_token, token_digest
-from .store import utc_now
 
 DEMO_TENANT_ID = "tenant_demo"
 DEMO_TENANT_NAME = "Zen Mesh sandbox demo"
@@ -64,40 +66,24 @@ TARGETS = {
 
 def seed_tenant_objects(db: sqlite3.Connection, tenant_id: str) -> None:
     """Give a tenant the standard planes, adapters, ingesters and targets."""
-    now = utc_now()
+    kinds = dict.fromkeys(kind for _, kind in INGESTERS.values())
     for plane_id, (plane_name, region) in PLANES.items():
-        db.execute(
-            "INSERT INTO planes (tenant_id, id, name, region, created_at) VALUES (?, ?, ?, ?, ?)",
-            (tenant_id, plane_id, plane_name, region, now),
-        )
-        kinds = dict.fromkeys(kind for _, kind in INGESTERS.values())
+        insert_plane(db, tenant_id, plane_id, plane_name, region)
         for kind in kinds:
-            db.execute(
-                "INSERT INTO adapters (tenant_id, plane_id, id, kind, created_at) VALUES (?, ?, ?, ?, ?)",
-                (tenant_id, plane_id, f"adapter_{kind}_ingester", kind, now),
-            )
+            insert_adapter(db, tenant_id, plane_id, f"adapter_{kind}_ingester", kind)
         for ingester_id, (name, kind) in INGESTERS.items():
-            db.execute(
-                "INSERT INTO ingesters (tenant_id, plane_id, id, name, adapter_id, type, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (tenant_id, plane_id, ingester_id, name, f"adapter_{kind}_ingester", kind, now),
-            )
+            insert_ingester(db, tenant_id, plane_id, ingester_id, name, f"adapter_{kind}_ingester", kind)
         for target_id, name, target_type, url in TARGETS[plane_id]:
-            db.execute(
-                "INSERT INTO targets (tenant_id, plane_id, id, name, type, url, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (tenant_id, plane_id, target_id, name, target_type, url, now, now),
-            )
+            insert_target(db, tenant_id, plane_id, target_id, name=name, type=target_type, url=url, description=None)
 
 
-def insert_tenant(db: sqlite3.Connection, tenant_id: str, name: str, plan: str, token: str, *, seed: bool) -> None:
-    """Create a tenant whose API token is ``token``; with ``seed``, give it the standard objects."""
-    db.execute(
-        "INSERT INTO tenants (id, name, plan, token_sha256, created_at) VALUES (?, ?, ?, ?, ?)",
-        (tenant_id, name, plan, token_digest(token), utc_now()),
-    )
+def insert_tenant(db: sqlite3.Connection, tenant_id: str, name: str, plan: str, token: str, *, seed: bool) -> str:
+    """Create a tenant whose API token is ``token`` (only its digest is kept); with ``seed``, give it
+    the standard objects. Returns its creation time."""
+    created_at = insert_tenant_row(db, tenant_id, name, plan, token_digest(token))
     if seed:
         seed_tenant_objects(db, tenant_id)
+    return created_at
 
 
 def seed_database(db: sqlite3.Connection) -> None:

@@ -15,10 +15,13 @@ from pathlib import Path
 
 import uvicorn
 
+from ..vocabulary import SANDBOX_HOST, SANDBOX_PORT
 from .app import create_app
+from .data import Store
+from .data.deliveries import recover_interrupted
+from .data.idempotency import release_in_flight
 from .rate_limit import RateLimiter
 from .seed import seed_database
-from .store import Store
 
 DEFAULT_RATE_LIMIT = (1000, 1.0)
 
@@ -31,8 +34,8 @@ class PortInUse(OSError):
 class ServerSettings:
     """How to run a sandbox."""
 
-    host: str = "127.0.0.1"
-    port: int = 8765
+    host: str = SANDBOX_HOST
+    port: int = SANDBOX_PORT
     db: str | Path = ":memory:"
     admin_token: str = field(default_factory=lambda: "zen_admin_" + secrets.token_urlsafe(18))
     rate_limit: tuple[int, float] = DEFAULT_RATE_LIMIT
@@ -40,11 +43,18 @@ class ServerSettings:
 
 
 def open_store(db: str | Path) -> Store:
-    """Open (and on a new database, seed) the sandbox's storage."""
+    """Open the sandbox's storage: a new database is seeded, an old one migrated and recovered.
+
+    Recovery ends what a process that died mid-work left behind: requests that held an
+    idempotency key, attempts that were being made (see :func:`recover_interrupted`).
+    """
     store = Store(db)
-    if store.is_new:
-        with store.transaction() as conn:
+    with store.transaction() as conn:
+        if store.is_new:
             seed_database(conn)
+        else:
+            release_in_flight(conn)
+            recover_interrupted(conn)
     return store
 
 

@@ -1,0 +1,24 @@
+"""The sandbox's data layer: every SQL statement of the sandbox, and nothing else.
+
+One module per family of tables, each a set of typed functions that take a connection from
+:class:`Store` (``store.transaction()`` to write, ``store.snapshot()`` to read):
+
+- ``schema``: the tables, and the migrations that bring an older database up to date;
+- ``connection``: :class:`Store`, the one writer and the per-thread readers;
+- ``updates``: the one way a PATCH changes a named row;
+- ``constraints``: the layer's errors (:class:`NotFound`, :class:`NameTaken`), the only code
+  that reads a constraint violation;
+- ``tenants``, ``catalog`` (planes, adapters, ingesters), ``targets``, ``flows``;
+- ``events``, ``deliveries`` (the queue of attempts still to make), ``attempts``;
+- ``settings`` (retry schedule, outcome models) and ``idempotency`` (stored answers).
+
+Routes parse a request, call these functions, and render what they return; no other module
+of the sandbox writes SQL (``tests/test_architecture.py`` checks it).
+"""
+
+from __future__ import annotations
+
+from .connection import Store, stamp, utc_now
+from .constraints import DataError, NameTaken, NotFound
+
+__all__ = ["DataError", "NameTaken", "NotFound", "Store", "stamp", "utc_now"]

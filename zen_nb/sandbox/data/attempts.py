@@ -1,0 +1,148 @@
+"""Delivery attempts: one row per try of one event to one target of one flow.
+
+An attempt is made ``pending`` (by the delivery engine, or by a manual retry) and finished
+``succeeded`` or ``failed``. Its number is the next of its delivery (flow, event, target),
+chosen inside the inserting transaction: a manual retry that overtakes a queued automatic one
+takes the next number, and the automatic one the number after it (the schema keeps them
+unique). Lists are keyset pages: ``limit + 1`` rows after the position ``after``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+from ..ids import new_id
+from .connection import utc_now
+from .constraints import NotFound
+
+# One attempt row as :func:`insert_attempts` takes it (simulated traffic): tenant_id, plane_id, id,
+# flow_id, event_id, target_id, attempt_number, trigger, status, response_status, error_code,
+# latency_ms, created_at.
+AttemptRow = tuple[str, str, str, str, str, str, int, str, str, int | None, str | None, int | None, str]
+
+_COLUMNS = (
+    "seq, id, flow_id, event_id, target_id, attempt_number, trigger, status, response_status, error_code,"
+    " latency_ms, created_at"
+)
+
+
+def next_attempt_number(db: sqlite3.Connection, flow_id: str, event_id: str, target_id: str) -> int:
+    """The number the delivery's next attempt takes: one more than its highest so far (1 for the first)."""
+    row = db.execute(
+        "SELECT MAX(attempt_number) FROM attempts WHERE flow_id = ? AND event_id = ? AND target_id = ?",
+        (flow_id, event_id, target_id),
+    ).fetchone()
+    return (row[0] or 0) + 1
+
+
+def insert_attempt(
+    db: sqlite3.Connection,
+    tenant_id: str,
+    plane_id: str,
+    flow_id: str,
+    event_id: str,
+    target_id: str,
+    trigger: str,
+) -> sqlite3.Row:
+    """Add a ``pending`` attempt, numbered after the delivery's last one; return its row.
+
+    The one place that makes an attempt (simulated history aside): the number is read and used
+    in the caller's write transaction, so no other writer can take it in between.
+    """
+    attempt_id = new_id("att")
+    number = next_attempt_number(db, flow_id, event_id, target_id)
+    db.execute(
+        "INSERT INTO attempts (tenant_id, plane_id, id, flow_id, event_id, target_id, attempt_number, trigger,"
+        " status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+        (tenant_id, plane_id, attempt_id, flow_id, event_id, target_id, number, trigger, utc_now()),
+    )
+    return _by_id(db, attempt_id)
+
+
+def insert_attempts(db: sqlite3.Connection, rows: Iterable[AttemptRow]) -> None:
+    """Add many finished attempts at once (simulated traffic), in the order given."""
+    db.executemany(
+        "INSERT INTO attempts (tenant_id, plane_id, id, flow_id, event_id, target_id, attempt_number, trigger,"
+        " status, response_status, error_code, latency_ms, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def finish_attempt(
+    db: sqlite3.Connection,
+    attempt_id: str,
+    status: str,
+    response_status: int | None,
+    error_code: str | None,
+    latency_ms: int,
+) -> sqlite3.Row | None:
+    """Record a pending attempt's result (``succeeded`` or ``failed``) and return its row; None if
+    it is no longer pending (finished by a recovery, or gone with a reset)."""
+    cursor = db.execute(
+        "UPDATE attempts SET status = ?, response_status = ?, error_code = ?, latency_ms = ?"
+        " WHERE id = ? AND status = 'pending'",
+        (status, response_status, error_code, latency_ms, attempt_id),
+    )
+    return _by_id(db, attempt_id) if cursor.rowcount else None
+
+
+def get_attempt(db: sqlite3.Connection, tenant_id: str, plane_id: str, attempt_id: str) -> sqlite3.Row | None:
+    return db.execute(
+        f"SELECT {_COLUMNS}, tenant_id, plane_id FROM attempts WHERE tenant_id = ? AND plane_id = ? AND id = ?",  # noqa: S608
+        (tenant_id, plane_id, attempt_id),
+    ).fetchone()
+
+
+def require_attempt(db: sqlite3.Connection, tenant_id: str, plane_id: str, attempt_id: str) -> sqlite3.Row:
+    """The attempt's row, or :class:`NotFound`."""
+    row = get_attempt(db, tenant_id, plane_id, attempt_id)
+    if row is None:
+        raise NotFound("attempt", attempt_id, plane_id)
+    return row
+
+
+def list_attempts(
+    db: sqlite3.Connection,
+    tenant_id: str,
+    plane_id: str,
+    after: int,
+    limit: int,
+    *,
+    flow_id: str | None = None,
+    event_id: str | None = None,
+    target_id: str | None = None,
+    status: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> list[sqlite3.Row]:
+    """A page of the plane's attempts, oldest first, filtered; ``since`` (inclusive) and ``until``
+    (exclusive) are stamps in the stored form, which compare in time order."""
+    sql = f"SELECT {_COLUMNS} FROM attempts WHERE tenant_id = ? AND plane_id = ? AND seq > ?"  # noqa: S608
+    params: list[Any] = [tenant_id, plane_id, after]
+    for column, value in (("flow_id", flow_id), ("event_id", event_id), ("target_id", target_id), ("status", status)):
+        if value is not None:
+            sql += f" AND {column} = ?"
+            params.append(value)
+    if since is not None:
+        sql += " AND created_at >= ?"
+        params.append(since)
+    if until is not None:
+        sql += " AND created_at < ?"
+        params.append(until)
+    return db.execute(sql + " ORDER BY seq LIMIT ?", (*params, limit + 1)).fetchall()
+
+
+def interrupted_attempts(db: sqlite3.Connection) -> list[sqlite3.Row]:
+    """The pending attempts that nothing will finish: being made when the process stopped. (A manual
+    retry still waiting in the queue is pending too, but its delivery will make it.)"""
+    return db.execute(
+        f"SELECT {_COLUMNS}, tenant_id, plane_id FROM attempts a WHERE status = 'pending'"  # noqa: S608
+        " AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.attempt_id = a.id) ORDER BY seq"
+    ).fetchall()
+
+
+def _by_id(db: sqlite3.Connection, attempt_id: str) -> sqlite3.Row:
+    return db.execute(f"SELECT {_COLUMNS}, tenant_id, plane_id FROM attempts WHERE id = ?", (attempt_id,)).fetchone()  # noqa: S608

@@ -1,0 +1,259 @@
+"""The sandbox's database schema, and the migrations that bring an older database up to it.
+
+A new database is made the way an old one is upgraded: version 1's tables, then every
+migration in order, in one transaction. So a migrated database and a new one are the same
+(``tests/test_data_layer.py`` compares them), and adding a column is one new migration here.
+
+Uniqueness (names per plane, idempotency keys, attempt numbers) and references (a flow's
+source and targets) are constraints of the schema, so that concurrent requests cannot slip
+past a check: ``constraints.py`` turns their violations into the API's errors.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+SCHEMA_V1 = """
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE tenants (
+    id           TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    plan         TEXT NOT NULL CHECK (plan IN ('free', 'team', 'business_plus')),
+    token_sha256 TEXT NOT NULL UNIQUE,
+    created_at   TEXT NOT NULL
+);
+CREATE TABLE planes (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id  TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    id         TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    region     TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (tenant_id, id)
+);
+CREATE TABLE adapters (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id  TEXT NOT NULL,
+    plane_id   TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (tenant_id, plane_id, id),
+    FOREIGN KEY (tenant_id, plane_id) REFERENCES planes(tenant_id, id) ON DELETE CASCADE
+);
+CREATE TABLE ingesters (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id  TEXT NOT NULL,
+    plane_id   TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    adapter_id TEXT NOT NULL,
+    type       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (tenant_id, plane_id, id),
+    FOREIGN KEY (tenant_id, plane_id, adapter_id)
+        REFERENCES adapters(tenant_id, plane_id, id) ON DELETE CASCADE
+);
+CREATE TABLE targets (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id   TEXT NOT NULL,
+    plane_id    TEXT NOT NULL,
+    id          TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    type        TEXT NOT NULL CHECK (type IN ('stripe', 'http', 'slack', 's3')),
+    url         TEXT,
+    description TEXT,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    UNIQUE (tenant_id, plane_id, id),
+    UNIQUE (tenant_id, plane_id, name),
+    FOREIGN KEY (tenant_id, plane_id) REFERENCES planes(tenant_id, id) ON DELETE CASCADE
+);
+CREATE TABLE flows (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id   TEXT NOT NULL,
+    plane_id    TEXT NOT NULL,
+    id          TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL,
+    source      TEXT NOT NULL,
+    description TEXT,
+    status      TEXT NOT NULL CHECK (status IN ('active', 'paused')),
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    UNIQUE (tenant_id, plane_id, name),
+    FOREIGN KEY (tenant_id, plane_id, source)
+        REFERENCES ingesters(tenant_id, plane_id, id)
+);
+CREATE INDEX flows_by_plane ON flows (tenant_id, plane_id, seq);
+CREATE TABLE flow_targets (
+    flow_id   TEXT NOT NULL REFERENCES flows(id) ON DELETE CASCADE,
+    position  INTEGER NOT NULL,
+    tenant_id TEXT NOT NULL,
+    plane_id  TEXT NOT NULL,
+    target_id TEXT NOT NULL,
+    PRIMARY KEY (flow_id, position),
+    FOREIGN KEY (tenant_id, plane_id, target_id)
+        REFERENCES targets(tenant_id, plane_id, id)
+);
+CREATE INDEX flow_targets_by_target ON flow_targets (tenant_id, plane_id, target_id);
+CREATE TABLE idempotency_keys (
+    token_sha256 TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    fingerprint  TEXT,
+    state        TEXT NOT NULL CHECK (state IN ('in_flight', 'done')),
+    status       INTEGER,
+    body         BLOB,
+    content_type TEXT,
+    request_id   TEXT,
+    created_at   REAL NOT NULL,
+    PRIMARY KEY (token_sha256, key)
+);
+"""
+
+# Version 2: ingested events, delivery attempts, and the queue of deliveries still to make.
+MIGRATION_V2 = """
+CREATE TABLE events (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id   TEXT NOT NULL,
+    plane_id    TEXT NOT NULL,
+    id          TEXT NOT NULL UNIQUE,
+    ingester_id TEXT NOT NULL,
+    payload     TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+CREATE TABLE attempts (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id       TEXT NOT NULL,
+    plane_id        TEXT NOT NULL,
+    id              TEXT NOT NULL UNIQUE,
+    flow_id         TEXT NOT NULL,
+    event_id        TEXT NOT NULL,
+    target_id       TEXT NOT NULL,
+    attempt_number  INTEGER NOT NULL,
+    trigger         TEXT NOT NULL CHECK (trigger IN ('initial', 'automatic', 'manual', 'resume')),
+    status          TEXT NOT NULL CHECK (status IN ('succeeded', 'failed', 'pending')),
+    response_status INTEGER,
+    error_code      TEXT,
+    latency_ms      INTEGER,
+    created_at      TEXT NOT NULL
+);
+CREATE INDEX attempts_by_plane ON attempts (tenant_id, plane_id, seq);
+CREATE INDEX attempts_by_flow ON attempts (flow_id, event_id);
+CREATE TABLE deliveries (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id      TEXT NOT NULL,
+    plane_id       TEXT NOT NULL,
+    flow_id        TEXT NOT NULL REFERENCES flows(id) ON DELETE CASCADE,
+    event_id       TEXT NOT NULL,
+    target_id      TEXT NOT NULL,
+    attempt_number INTEGER NOT NULL,
+    trigger        TEXT NOT NULL,
+    due_at         REAL NOT NULL,
+    held           INTEGER NOT NULL DEFAULT 0,
+    attempt_id     TEXT
+);
+CREATE INDEX deliveries_due ON deliveries (held, due_at);
+CREATE INDEX deliveries_by_flow ON deliveries (flow_id);
+"""
+
+# Version 3: delivery settings and outcome models are stored (a restart keeps them); a replayed
+# idempotent answer keeps its headers (Location); an attempt's number is unique per delivery.
+MIGRATION_V3 = """
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE target_outcomes (
+    tenant_id TEXT NOT NULL,
+    plane_id  TEXT NOT NULL,
+    target_id TEXT NOT NULL,
+    model     TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, plane_id, target_id),
+    FOREIGN KEY (tenant_id, plane_id, target_id)
+        REFERENCES targets(tenant_id, plane_id, id) ON DELETE CASCADE
+);
+ALTER TABLE idempotency_keys ADD COLUMN headers TEXT;
+DROP INDEX attempts_by_flow;
+CREATE UNIQUE INDEX attempts_numbered ON attempts (flow_id, event_id, target_id, attempt_number);
+"""
+
+# version -> the statements that turn the version before it into this one
+MIGRATIONS = {2: MIGRATION_V2, 3: MIGRATION_V3}
+SCHEMA_VERSION = max(MIGRATIONS)
+
+# Deleting in this order respects the foreign keys (a reset empties them all).
+DATA_TABLES = (
+    "deliveries",
+    "attempts",
+    "events",
+    "target_outcomes",
+    "flow_targets",
+    "flows",
+    "targets",
+    "ingesters",
+    "adapters",
+    "planes",
+    "tenants",
+    "idempotency_keys",
+    "settings",
+)
+
+
+class UnusableDatabase(RuntimeError):
+    """The file is not a sandbox database this zen_nb can open; the message says what to do."""
+
+
+class SchemaTooNew(UnusableDatabase):
+    """The database was written by a newer zen_nb than this one."""
+
+
+def _run(db: sqlite3.Connection, script: str) -> None:
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def stored_version(db: sqlite3.Connection) -> int | None:
+    """The schema version a database says it has, or None for an empty database."""
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is None:
+        return None
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if row is None or not str(row[0]).isdigit():
+        raise UnusableDatabase("it has a meta table but no schema version: it is not a zen_nb sandbox database")
+    return int(row[0])
+
+
+def create_or_migrate(db: sqlite3.Connection, path: str) -> bool:
+    """Bring the database to :data:`SCHEMA_VERSION` inside the caller's transaction.
+
+    Returns whether the database was new (and so needs its seed). A database of a newer
+    version is refused with the fix, not opened: this zen_nb would not understand it.
+    """
+    try:
+        version = stored_version(db)
+    except UnusableDatabase as error:
+        raise UnusableDatabase(f"cannot use {path}: {error}; move the file away or pass another --db") from None
+    is_new = version is None
+    if is_new:
+        _run(db, SCHEMA_V1)
+        db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+        version = 1
+    assert version is not None
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"the sandbox database {path} has schema version {version}, newer than this zen_nb's "
+            f"{SCHEMA_VERSION}: upgrade zen_nb, move the file away, or pass another --db"
+        )
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        _run(db, MIGRATIONS[target])
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    return is_new
+
+
+def clear_rows(db: sqlite3.Connection) -> None:
+    """Delete every row (the schema stays): the first half of a reset, inside its transaction."""
+    for table in DATA_TABLES:
+        db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names

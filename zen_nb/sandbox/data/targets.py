@@ -1,0 +1,92 @@
+"""Targets, the destinations of flows: one row each, unique by id and by name per plane."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from .connection import utc_now
+from .constraints import NotFound, unique_name
+from .updates import update_named_row
+
+# The columns a PATCH may change (the route checks the rules; the type never changes).
+UPDATABLE = ("name", "url", "description")
+
+
+def insert_target(
+    db: sqlite3.Connection,
+    tenant_id: str,
+    plane_id: str,
+    target_id: str,
+    *,
+    name: str,
+    type: str,  # noqa: A002 - the contract's field
+    url: str | None,
+    description: str | None,
+) -> sqlite3.Row:
+    """Add a target and return its row; :class:`NameTaken` if the plane has one of that name."""
+    now = utc_now()
+    with unique_name("targets", "target", name, plane_id):
+        db.execute(
+            "INSERT INTO targets (tenant_id, plane_id, id, name, type, url, description, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (tenant_id, plane_id, target_id, name, type, url, description, now, now),
+        )
+    return require_target(db, tenant_id, plane_id, target_id)
+
+
+def get_target(db: sqlite3.Connection, tenant_id: str, plane_id: str, target_id: str) -> sqlite3.Row | None:
+    return db.execute(
+        "SELECT * FROM targets WHERE tenant_id = ? AND plane_id = ? AND id = ?", (tenant_id, plane_id, target_id)
+    ).fetchone()
+
+
+def require_target(
+    db: sqlite3.Connection, tenant_id: str, plane_id: str, target_id: str, field: str | None = None
+) -> sqlite3.Row:
+    """The target's row, or :class:`NotFound`."""
+    row = get_target(db, tenant_id, plane_id, target_id)
+    if row is None:
+        raise NotFound("target", target_id, plane_id, field)
+    return row
+
+
+def list_targets(
+    db: sqlite3.Connection,
+    tenant_id: str,
+    plane_id: str,
+    after: int,
+    limit: int,
+    type: str | None = None,  # noqa: A002
+) -> list[sqlite3.Row]:
+    """A page of the plane's targets (``limit + 1`` rows after position ``after``), optionally of one type."""
+    sql = "SELECT * FROM targets WHERE tenant_id = ? AND plane_id = ? AND seq > ?"
+    params: list[Any] = [tenant_id, plane_id, after]
+    if type is not None:
+        sql += " AND type = ?"
+        params.append(type)
+    return db.execute(sql + " ORDER BY seq LIMIT ?", (*params, limit + 1)).fetchall()
+
+
+def update_target(db: sqlite3.Connection, row: sqlite3.Row, changes: dict[str, Any]) -> sqlite3.Row:
+    """Apply ``changes`` (a subset of :data:`UPDATABLE`) to the target of ``row``; return the new row.
+
+    No change leaves ``updated_at`` as it was."""
+    if changes:
+        update_named_row(db, "targets", "target", row, changes, UPDATABLE)
+    return require_target(db, row["tenant_id"], row["plane_id"], row["id"])
+
+
+def flows_using_target(db: sqlite3.Connection, tenant_id: str, plane_id: str, target_id: str, limit: int) -> list[str]:
+    """The names of (up to ``limit``) flows that deliver to the target, oldest first."""
+    rows = db.execute(
+        "SELECT DISTINCT f.name, f.seq FROM flow_targets ft JOIN flows f ON f.id = ft.flow_id"
+        " WHERE ft.tenant_id = ? AND ft.plane_id = ? AND ft.target_id = ? ORDER BY f.seq LIMIT ?",
+        (tenant_id, plane_id, target_id, limit),
+    ).fetchall()
+    return [row["name"] for row in rows]
+
+
+def delete_target(db: sqlite3.Connection, row: sqlite3.Row) -> None:
+    """Delete the target (its outcome model goes with it); the caller checked that no flow uses it."""
+    db.execute("DELETE FROM targets WHERE seq = ?", (row["seq"],))
