@@ -41,9 +41,15 @@ async def send_error(scope: Scope, send: Send, error: ApiError) -> None:
     await send_bytes(send, error.status, json.dumps(body).encode(), headers)
 
 
-async def send_bytes(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    """Send a whole JSON response."""
-    all_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+async def send_bytes(
+    send: Send,
+    status: int,
+    body: bytes,
+    headers: list[tuple[bytes, bytes]] | None = None,
+    content_type: str = "application/json",
+) -> None:
+    """Send a whole response (JSON unless told otherwise)."""
+    all_headers = [(b"content-type", content_type.encode("latin-1")), (b"content-length", str(len(body)).encode())]
     all_headers += headers or []
     await send({"type": "http.response.start", "status": status, "headers": all_headers})
     await send({"type": "http.response.body", "body": body})

@@ -2,8 +2,9 @@
 
 The key is claimed (an ``in_flight`` row) as soon as the request's headers arrive, so a second
 request with the same key is a 409 for as long as the first one runs, however slowly its body
-comes in. The finished response is stored and replayed byte for byte, with
-``Idempotent-Replayed: true`` and the original request id. Like Stripe, answers that say the
+comes in. The finished response is stored and replayed byte for byte, with the headers that are
+part of the answer (``Location``), ``Idempotent-Replayed: true`` and the original request id.
+All SQL is in ``data/idempotency.py``, called on worker threads. Like Stripe, answers that say the
 request never ran (a malformed body, 401, 413, 422, 429) and server faults are not stored, so
 the client can correct the request and retry with the same key.
 """
@@ -11,8 +12,6 @@ the client can correct the request and retry with the same key.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-import time
 
 import anyio.to_thread
 
@@ -29,12 +28,28 @@ from .asgi import (
     send_error,
     state,
 )
+from .data import Store
+from .data import idempotency as keys
 from .errors import ApiError
-from .store import Store
 
 MAX_KEY_LENGTH = 255
-KEY_LIFETIME_SECONDS = 24 * 3600
 NOT_STORED_STATUSES = {400, 401, 413, 422, 429}
+# Headers that belong to one exchange, not to the answer: a replay sends its own (the stored
+# request id, this request's rate-limit count) or recomputes them. Every other header of the
+# answer (Location of a 201, say) is stored and replayed.
+PER_REQUEST_HEADERS = {
+    "content-length",
+    "content-type",  # stored on its own
+    "x-request-id",
+    "x-ratelimit-limit",
+    "x-ratelimit-remaining",
+    "x-ratelimit-reset",
+    "idempotent-replayed",
+    "date",
+    "server",
+    "connection",
+    "transfer-encoding",
+}
 
 
 class IdempotencyMiddleware:
@@ -58,21 +73,21 @@ class IdempotencyMiddleware:
                     f"an Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters (a UUID is a good choice)",
                     field="Idempotency-Key",
                 )
-            claimed = await anyio.to_thread.run_sync(self._claim, digest, key)
+            earlier = await anyio.to_thread.run_sync(self._claim, digest, key)
         except ApiError as error:
             await send_error(scope, send, error)
             return
-        if claimed is not None:
-            await self._answer_from_earlier(scope, receive, send, claimed)
+        if earlier is not None:
+            await self._answer_from_earlier(scope, receive, send, earlier)
             return
         await self._run_and_record(scope, receive, send, digest, key)
 
-    async def _answer_from_earlier(self, scope: Scope, receive: Receive, send: Send, row: sqlite3.Row) -> None:
+    async def _answer_from_earlier(self, scope: Scope, receive: Receive, send: Send, answer: keys.StoredAnswer) -> None:
         """The key was used and its request finished: replay it, or 422 if this request differs."""
         body = await read_body_or_refuse(scope, receive, send)
         if body is None:
             return
-        if row["fingerprint"] != fingerprint(scope, body):
+        if answer.fingerprint != fingerprint(scope, body):
             await send_error(
                 scope,
                 send,
@@ -84,11 +99,9 @@ class IdempotencyMiddleware:
                 ),
             )
             return
-        headers = [
-            (b"idempotent-replayed", b"true"),
-            (b"x-request-id", row["request_id"].encode()),
-        ]
-        await send_bytes(send, row["status"], row["body"], headers)
+        headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers]
+        headers += [(b"idempotent-replayed", b"true"), (b"x-request-id", answer.request_id.encode())]
+        await send_bytes(send, answer.status, answer.body, headers, content_type=answer.content_type)
 
     async def _run_and_record(self, scope: Scope, receive: Receive, send: Send, digest: str, key: str) -> None:
         """Run the request under a claimed key, store its response, and only then send it.
@@ -99,15 +112,19 @@ class IdempotencyMiddleware:
         status = 500
         chunks: list[bytes] = []
         content_type = "application/json"
+        answer_headers: list[tuple[str, str]] = []
         held: list[Message] = []
 
         async def capture(message: Message) -> None:
             nonlocal status, content_type
             if message["type"] == "http.response.start":
                 status = message["status"]
-                for name, value in message.get("headers", []):
-                    if name.lower() == b"content-type":
-                        content_type = value.decode("latin-1")
+                for raw_name, raw_value in message.get("headers", []):
+                    name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+                    if name == "content-type":
+                        content_type = value
+                    elif name not in PER_REQUEST_HEADERS:
+                        answer_headers.append((name, value))
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
             held.append(message)
@@ -119,16 +136,15 @@ class IdempotencyMiddleware:
                 return
             await self.app(scope, replay_receive(body, receive), capture)
             if status < 500 and status not in NOT_STORED_STATUSES:
-                await anyio.to_thread.run_sync(
-                    self._finish,
-                    digest,
-                    key,
-                    fingerprint(scope, body),
-                    status,
-                    b"".join(chunks),
-                    content_type,
-                    state(scope).get("request_id", ""),
+                answer = keys.StoredAnswer(
+                    fingerprint=fingerprint(scope, body),
+                    status=status,
+                    body=b"".join(chunks),
+                    content_type=content_type,
+                    request_id=state(scope).get("request_id", ""),
+                    headers=answer_headers,
                 )
+                await anyio.to_thread.run_sync(self._finish, digest, key, answer)
             else:
                 await anyio.to_thread.run_sync(self._release, digest, key)
             settled = True
@@ -139,56 +155,40 @@ class IdempotencyMiddleware:
         for message in held:
             await send(message)
 
-    def _claim(self, digest: str, key: str) -> sqlite3.Row | None:
-        """Claim the key for this request; return the finished row if the key was used already."""
-        now = time.time()
-        with self.store.transaction() as db:
-            db.execute(
-                "DELETE FROM idempotency_keys WHERE token_sha256 = ? AND key = ? AND created_at < ?",
-                (digest, key, now - KEY_LIFETIME_SECONDS),
-            )
-            row = db.execute(
-                "SELECT * FROM idempotency_keys WHERE token_sha256 = ? AND key = ?", (digest, key)
-            ).fetchone()
-            if row is None:
-                db.execute(
-                    "INSERT INTO idempotency_keys (token_sha256, key, state, created_at) VALUES (?, ?, 'in_flight', ?)",
-                    (digest, key, now),
-                )
-                return None
-        if row["state"] == "in_flight":
+    # These block on the database: they run on worker threads, never on the event loop.
+
+    def _claim(self, digest: str, key: str) -> keys.StoredAnswer | None:
+        """Claim the key for this request; the stored answer if the key was used already; 409 while in use."""
+        try:
+            with self.store.transaction() as db:
+                return keys.claim(db, digest, key)
+        except keys.KeyInUse:
             raise ApiError(
                 409,
                 "idempotency_key_in_use",
                 "a request with this Idempotency-Key is still running; wait for it, then retry to get its result",
                 field="Idempotency-Key",
-            )
-        return row
+            ) from None
 
-    def _finish(
-        self, digest: str, key: str, print_: str, status: int, body: bytes, content_type: str, request_id: str
-    ) -> None:
+    def _finish(self, digest: str, key: str, answer: keys.StoredAnswer) -> None:
         with self.store.transaction() as db:
-            db.execute(
-                "UPDATE idempotency_keys SET state = 'done', fingerprint = ?, status = ?, body = ?,"
-                " content_type = ?, request_id = ? WHERE token_sha256 = ? AND key = ?",
-                (print_, status, body, content_type, request_id, digest, key),
-            )
+            keys.finish(db, digest, key, answer)
 
     def _release(self, digest: str, key: str) -> None:
         with self.store.transaction() as db:
-            db.execute(
-                "DELETE FROM idempotency_keys WHERE token_sha256 = ? AND key = ? AND state = 'in_flight'",
-                (digest, key),
-            )
+            keys.release(db, digest, key)
 
 
 def fingerprint(scope: Scope, body: bytes) -> str:
-    """What must be equal for a replay: method, path, query and body."""
+    """What must be equal for a replay: method, path, query and body.
+
+    The path is the routing path (``paths.PathMiddleware``), so the spellings of one path that
+    are served alike (``/x/`` and ``/x``, ``%2D`` and ``-``) are one request.
+    """
     digest = hashlib.sha256()
     for part in (
         scope["method"].encode(),
-        scope.get("raw_path") or scope["path"].encode(),
+        scope["path"].encode(),
         scope.get("query_string", b""),
         body,
     ):

@@ -1,57 +1,97 @@
 """Lists: the ``{data, hasMore, nextCursor}`` envelope with keyset cursors (contract section 3).
 
 A cursor is the position (``seq``, the insertion counter) of the last row a page returned, so
-rows created while a client pages land after it and no row is returned twice or skipped.
+rows created while a client pages land after it and no row is returned twice or skipped. It is
+bound to the list that issued it (resource, tenant, plane, filters: :func:`list_key`): used on
+another list it is refused, not read as a position there.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
+import hashlib
+import json
+import re
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 from fastapi import Query
 
+from ..vocabulary import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from .errors import ApiError
 
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 250
+DEFAULT_LIMIT = DEFAULT_PAGE_SIZE
+MAX_LIMIT = MAX_PAGE_SIZE
+MAX_POSITION = 2**63 - 1  # SQLite's largest integer
+KEY_LENGTH = 16  # hex digits of a list key
+MAX_CURSOR_LENGTH = 200  # an issued cursor is under 50 characters
+_KEY_SHAPE = re.compile(f"[0-9a-f]{{{KEY_LENGTH}}}")
+_NUMBER_SHAPE = re.compile("0|[1-9][0-9]{0,18}")
 
 LimitParam = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"page size, 1 to {MAX_LIMIT}")]
-CursorParam = Annotated[str | None, Query(max_length=200, description="the nextCursor of the previous page")]
+# No max_length here: a cursor that is too long must be the same 400 invalid_cursor as any other made-up one.
+CursorParam = Annotated[str | None, Query(description="the nextCursor of the previous page of the same list")]
 
 
-def encode_cursor(seq: int) -> str:
-    """An opaque cursor for the position after row ``seq``."""
-    return base64.urlsafe_b64encode(f"after:{seq}".encode()).decode().rstrip("=")
+def list_key(resource: str, tenant_id: str, plane_id: str | None = None, **filters: Any) -> str:
+    """What identifies a list: a short digest of its resource, tenant, plane and filters (None ones dropped).
+
+    The page size is not part of it: a client may change ``limit`` from one page to the next.
+    """
+    shown = {name: value for name, value in sorted(filters.items()) if value is not None}
+    text = json.dumps([resource, tenant_id, plane_id, shown], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:KEY_LENGTH]
 
 
-def decode_cursor(cursor: str | None) -> int:
-    """The position a cursor stands for (0 for the first page); 400 for anything not ours."""
+def encode_cursor(seq: int, key: str) -> str:
+    """An opaque cursor for the position after row ``seq`` of the list ``key``."""
+    return base64.urlsafe_b64encode(f"{key}:{seq}".encode()).decode().rstrip("=")
+
+
+def _invalid(message: str) -> ApiError:
+    return ApiError(400, "invalid_cursor", message, field="cursor")
+
+
+def _read(cursor: str) -> tuple[str, int] | None:
+    """The list key and position of a cursor this API could have issued; None for any other text."""
+    if not cursor or len(cursor) > MAX_CURSOR_LENGTH or not cursor.isascii():
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        return None
+    issued_for, _, number = text.partition(":")
+    if not _KEY_SHAPE.fullmatch(issued_for) or not _NUMBER_SHAPE.fullmatch(number) or int(number) > MAX_POSITION:
+        return None
+    # One spelling per cursor: base64 that decodes alike but is written otherwise (other padding
+    # bits, characters base64 skips, a leading zero) was not issued here.
+    if encode_cursor(int(number), issued_for) != cursor:
+        return None
+    return issued_for, int(number)
+
+
+def decode_cursor(cursor: str | None, key: str) -> int:
+    """The position a cursor of list ``key`` stands for (0 for the first page); 400 ``invalid_cursor`` otherwise."""
     if cursor is None:
         return 0
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, number = text.partition(":")
-        if prefix != "after" or not number.isdigit():
-            raise ValueError(cursor)
-        return int(number)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ApiError(
-            400,
-            "invalid_cursor",
-            "cursor is not one this API returned; pass the nextCursor of the previous page, or no cursor",
-            field="cursor",
-        ) from None
+    read = _read(cursor)
+    if read is None:
+        raise _invalid("cursor is not one this API returned; pass the nextCursor of the previous page, or no cursor")
+    issued_for, position = read
+    if issued_for != key:
+        raise _invalid(
+            "this cursor belongs to another list (another resource, tenant, plane or filters); pass the "
+            "nextCursor of the previous page of this same list, or start again without a cursor"
+        )
+    return position
 
 
-def page(rows: Sequence[Any], limit: int, render: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+def page(rows: Sequence[Any], limit: int, render: Callable[[Any], dict[str, Any]], key: str) -> dict[str, Any]:
     """Build the envelope from up to ``limit + 1`` rows fetched after the cursor, in ``seq`` order."""
     has_more = len(rows) > limit
     shown = rows[:limit]
     return {
         "data": [render(row) for row in shown],
         "hasMore": has_more,
-        "nextCursor": encode_cursor(shown[-1]["seq"]) if has_more else None,
+        "nextCursor": encode_cursor(shown[-1]["seq"], key) if has_more else None,
     }
