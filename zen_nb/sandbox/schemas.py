@@ -1,23 +1,73 @@
 """Request bodies of the API as pydantic models: the rules of the contract, checked in one place.
 
-Unknown fields are refused (a misspelt ``descripton`` should not vanish silently), and every
-string must be valid Unicode text (a lone surrogate in JSON cannot be stored or echoed).
+Every body is strict: a JSON value of the wrong type is refused, never converted (``{"seed": 0}``
+is not ``false``, ``"3"`` and ``1.5`` are not whole numbers; a whole number is a number). Unknown
+fields are refused (a misspelt ``descripton`` should not vanish silently), and every string must
+be valid Unicode text (a lone surrogate in JSON cannot be stored or echoed).
+
+A field that may be left out but not set to ``null`` is typed without ``None`` and given the
+default ``None`` that stands for "left out": pydantic does not validate defaults, so an explicit
+``null`` is refused (by :data:`KEEP` or :data:`DEFAULT`, whose message says to leave the field
+out), and the served JSON Schema says the same (no ``null``, no ``default``).
 """
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Any, Literal
+import copy
+from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictStr,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
-NAME_RULE = "1 to 64 characters of lowercase letters, digits and '-', starting with a letter"
-_NAME = re.compile(r"[a-z][a-z0-9-]{0,63}")
+from ..vocabulary import FLOW_STATUSES, NAME_MAX_LENGTH, NAME_PATTERN, NAME_RE, NAME_RULE, PLANS, TARGET_TYPES
+from .outcomes import ERROR_CODES
 
-TargetType = Literal["stripe", "http", "slack", "s3"]
-FlowStatus = Literal["active", "paused"]
-Plan = Literal["free", "team", "business_plus"]
+__all__ = [
+    "NAME_RULE",
+    "DeliverySettings",
+    "FlowCreate",
+    "FlowUpdate",
+    "OutcomeSettings",
+    "SimulateRequest",
+    "TargetCreate",
+    "TargetRef",
+    "TargetUpdate",
+    "TenantCreate",
+]
+
+TargetType = Literal[TARGET_TYPES]  # type: ignore[valid-type]
+FlowStatus = Literal[FLOW_STATUSES]  # type: ignore[valid-type]
+Plan = Literal[PLANS]  # type: ignore[valid-type]
+
+# An absolute http(s) URL with a host, as _http_url checks it (urlsplit lowercases the scheme).
+URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://([^/?#@]*@)?(\[[0-9A-Fa-f:.]+\]|[^/?#@:\[\]]+)"
+LEFT_OUT = "left out: keeps the current value; null is refused"
+
+
+def _refuse_null(leave_out: str) -> BeforeValidator:
+    def check(value: Any) -> Any:
+        if value is None:
+            raise PydanticCustomError(
+                "null_refused", "cannot be null; leave it out {leave_out}", {"leave_out": leave_out}
+            )
+        return value
+
+    return BeforeValidator(check)
+
+
+KEEP = _refuse_null("to keep its current value")  # a PATCH field: left out, it keeps its value
+DEFAULT = _refuse_null("for the default")  # an optional field whose absence means a default
 
 
 def _unicode_text(value: str) -> str:
@@ -29,7 +79,7 @@ def _unicode_text(value: str) -> str:
 
 
 def _name(value: str) -> str:
-    if not _NAME.fullmatch(value):
+    if not NAME_RE.fullmatch(value):
         shown = value if len(value) <= 70 else value[:67] + "..."
         raise ValueError(f"a name must be {NAME_RULE}; got {shown!r}")
     return value
@@ -44,13 +94,48 @@ def _http_url(value: str) -> str:
 
 Text = Annotated[StrictStr, AfterValidator(_unicode_text)]
 Ident = Annotated[Text, Field(min_length=1, max_length=128)]
-Name = Annotated[StrictStr, AfterValidator(_name)]
+Name = Annotated[
+    StrictStr,
+    AfterValidator(_name),
+    Field(json_schema_extra={"pattern": NAME_PATTERN, "minLength": 1, "maxLength": NAME_MAX_LENGTH}),
+]
 Description = Annotated[Text, Field(max_length=1000)]
-Url = Annotated[Text, Field(max_length=2048), AfterValidator(_http_url)]
+Url = Annotated[
+    Text,
+    Field(max_length=2048, json_schema_extra={"format": "uri", "pattern": URL_PATTERN}),
+    AfterValidator(_http_url),
+]
+Timestamp = Annotated[StrictStr, Field(max_length=64, json_schema_extra={"format": "date-time"})]
+
+
+def _whole(value: Any) -> Any:
+    """JSON has one kind of number: ``3.0`` is the whole number 3 (as JSON Schema's ``integer`` says)."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
+# A whole number, strictly: 3 or 3.0, never 1.5, "3" or true.
+Whole = Annotated[int, BeforeValidator(_whole)]
+
+
+def _complete_schema(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """No ``"default": null`` where ``None`` only means "left out"; then the model's cross-field rules."""
+    for prop in schema.get("properties", {}).values():
+        if "default" in prop and prop["default"] is None:
+            del prop["default"]
+    schema.update(copy.deepcopy(getattr(model, "json_rules", {})))
+    props = schema.get("properties", {})
+    if "target" in props and "targets" in props:  # a flow's "target": [...] is read as "targets"
+        listed = {key: value for key, value in props["targets"].items() if key not in ("title", "description")}
+        props["target"]["anyOf"] = [{"$ref": props["target"].pop("$ref")}, listed]
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_complete_schema)
+
+    # JSON Schema for rules between fields, which the routes check (a 400 when broken).
+    json_rules: ClassVar[dict[str, Any]] = {}
 
 
 class TargetRef(_Body):
@@ -68,13 +153,25 @@ def _list_target_means_targets(data: Any) -> Any:
     return data
 
 
+Targets = Annotated[list[TargetRef], Field(min_length=1, max_length=50, json_schema_extra={"uniqueItems": True})]
+
+
 class FlowCreate(_Body):
-    """``POST .../delivery-flows``."""
+    """``POST .../delivery-flows``: ``target`` (one), or ``targets`` (fan-out, on Business+); not both."""
+
+    json_rules: ClassVar[dict[str, Any]] = {
+        "anyOf": [{"required": ["target"]}, {"required": ["targets"]}],
+        "not": {"required": ["target", "targets"]},
+    }
 
     name: Name
     source: Ident
-    target: TargetRef | None = None
-    targets: Annotated[list[TargetRef], Field(min_length=1, max_length=50)] | None = None
+    target: Annotated[TargetRef, DEFAULT] = Field(
+        default=None, description="the one target; a list here is read as `targets`"
+    )
+    targets: Annotated[Targets, DEFAULT] = Field(
+        default=None, description="fan-out (plan business_plus): several targets"
+    )
     description: Description | None = None
     status: FlowStatus = "active"
 
@@ -88,12 +185,22 @@ class FlowCreate(_Body):
 class FlowUpdate(_Body):
     """``PATCH .../delivery-flows/{flowId}``: any of the fields; ``source`` only to its current value."""
 
-    name: Name | None = None
-    description: Description | None = None
-    status: FlowStatus | None = None
-    target: TargetRef | None = None
-    targets: Annotated[list[TargetRef], Field(min_length=1, max_length=50)] | None = None
-    source: Ident | None = None
+    json_rules: ClassVar[dict[str, Any]] = {"not": {"required": ["target", "targets"]}}
+
+    name: Annotated[Name, KEEP] = Field(default=None, description=f"a new name; {LEFT_OUT}")
+    description: Description | None = Field(default=None, description="a new description; null clears it")
+    status: Annotated[FlowStatus, KEEP] = Field(
+        default=None, description=f"active resumes the flow, paused holds its events; {LEFT_OUT}"
+    )
+    target: Annotated[TargetRef, KEEP] = Field(
+        default=None, description=f"a new target (a list here is read as `targets`); {LEFT_OUT}"
+    )
+    targets: Annotated[Targets, KEEP] = Field(
+        default=None, description=f"new targets (fan-out, plan business_plus); {LEFT_OUT}"
+    )
+    source: Annotated[Ident, KEEP] = Field(
+        default=None, description="the flow's current source only (a source never changes)"
+    )
 
     _targets_spelling = model_validator(mode="before")(_list_target_means_targets)
 
@@ -101,19 +208,28 @@ class FlowUpdate(_Body):
 class TargetCreate(_Body):
     """``POST .../targets``. A target of type ``http`` needs a ``url``."""
 
+    json_rules: ClassVar[dict[str, Any]] = {
+        "if": {"properties": {"type": {"const": "http"}}, "required": ["type"]},
+        "then": {"properties": {"url": {"type": "string"}}, "required": ["url"]},
+    }
+
     name: Name
     type: TargetType
-    url: Url | None = None
+    url: Url | None = Field(default=None, description="where an http target delivers; required for type http")
     description: Description | None = None
 
 
 class TargetUpdate(_Body):
     """``PATCH .../targets/{targetId}``. The type is fixed; send it only with its current value."""
 
-    name: Name | None = None
-    url: Url | None = None
-    description: Description | None = None
-    type: TargetType | None = None
+    name: Annotated[Name, KEEP] = Field(default=None, description=f"a new name; {LEFT_OUT}")
+    url: Url | None = Field(
+        default=None, description="a new URL; null clears it, except on a target of type http (400: it needs one)"
+    )
+    description: Description | None = Field(default=None, description="a new description; null clears it")
+    type: Annotated[TargetType, KEEP] = Field(
+        default=None, description="the target's current type only (a type never changes)"
+    )
 
 
 class TenantCreate(_Body):
@@ -124,7 +240,23 @@ class TenantCreate(_Body):
     seed: bool = True
 
 
-Failure = Annotated[int, Field(ge=400, le=599)] | Literal["timeout", "connection_refused", "connection_reset"]
+def _failure(value: Any) -> int | str:
+    """One way a simulated target fails: an HTTP status from 400 to 599, or an error code."""
+    value = _whole(value)
+    if type(value) is int and 400 <= value <= 599:
+        return value
+    if isinstance(value, str) and value in ERROR_CODES:
+        return value
+    codes = ", ".join(f"'{code}'" for code in ERROR_CODES)
+    raise ValueError(f"must be an HTTP status from 400 to 599 or one of {codes}")
+
+
+# One validator, not a union: a wrong value gets one error that names it, not one per member.
+Failure = Annotated[
+    Any,
+    PlainValidator(_failure),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 400, "maximum": 599}, {"enum": list(ERROR_CODES)}]}),
+]
 
 
 class OutcomeSettings(_Body):
@@ -133,7 +265,9 @@ class OutcomeSettings(_Body):
     successRate: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0  # noqa: N815 - the API's camelCase
     latencyMs: Annotated[float, Field(gt=0.0, le=600_000.0)] = 120.0  # noqa: N815
     latencySpread: Annotated[float, Field(ge=0.0, le=3.0)] = 0.35  # noqa: N815
-    failures: Annotated[list[Failure], Field(min_length=1, max_length=20)] | None = None
+    failures: Annotated[list[Failure], Field(min_length=1, max_length=20), DEFAULT] = Field(
+        default=None, description="what a failed attempt answers, drawn at random; left out: the target type's usual"
+    )
 
 
 class DeliverySettings(_Body):
@@ -145,13 +279,21 @@ class DeliverySettings(_Body):
 class SimulateRequest(_Body):
     """``POST /_sandbox/simulate``: N events over D days of simulated time, with a seed."""
 
-    tenantId: Ident | None = None  # noqa: N815
-    planeId: Ident | None = None  # noqa: N815
+    tenantId: Annotated[Ident, DEFAULT] = Field(
+        default=None, description="the tenant (admin token only; default: the demo tenant)"
+    )  # noqa: N815
+    planeId: Annotated[Ident, DEFAULT] = Field(
+        default=None, description="only this plane's flows; left out: every plane"
+    )  # noqa: N815
     # Only these flows (active, of this tenant): a recipe analyses its own fleet without writing
     # simulated history onto the flows a user made elsewhere.
-    flowIds: Annotated[list[Ident], Field(min_length=1, max_length=1000)] | None = None  # noqa: N815
-    events: Annotated[int, Field(ge=1, le=200_000)] = 1000
+    flowIds: Annotated[list[Ident], Field(min_length=1, max_length=1000), DEFAULT] = Field(  # noqa: N815
+        default=None, description="only these active flows; left out: every active flow"
+    )
+    events: Annotated[Whole, Field(ge=1, le=200_000)] = 1000
     days: Annotated[float, Field(ge=0.01, le=90.0)] = 7.0
-    seed: int = 0
+    seed: Whole = 0
     failureRate: Annotated[float, Field(ge=0.0, le=1.0)] = 0.05  # noqa: N815
-    start: Annotated[str, Field(max_length=64)] | None = None
+    start: Annotated[Timestamp, DEFAULT] = Field(
+        default=None, description="when the history starts; left out: midnight UTC, days ago"
+    )

@@ -1,0 +1,300 @@
+"""The served /openapi.json is exact: valid OpenAPI, and true to what the server answers.
+
+Users generate clients and run contract tests from this document, so each point below is one a
+generated client or a contract test would get wrong otherwise: the security schemes, every
+operation's real error statuses in the one error shape (and no FastAPI 422), the headers, the
+response schemas, PATCH fields that are not nullable where the server refuses null, and the
+admin surface marked as the sandbox's own. ``test_schemathesis.py`` holds the server to it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import requests
+from openapi_spec_validator import OpenAPIV31SpecValidator
+
+from zen_nb.vocabulary import ATTEMPT_STATUSES, FLOW_STATUSES, MAX_PAGE_SIZE, NAME_PATTERN, PLANS, TARGET_TYPES
+
+from helpers import Api, admin, assert_error
+
+ERROR_REF = "#/components/schemas/Error"
+EVERY_RESPONSE = ("X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+FLOWS = "/tenants/{tenantId}/clusters/{planeId}/delivery-flows"
+TARGETS = "/tenants/{tenantId}/clusters/{planeId}/targets"
+
+
+@pytest.fixture(scope="module")
+def spec(sandbox) -> dict[str, Any]:
+    response = requests.get(f"{sandbox.base_url}/openapi.json", timeout=30)
+    assert response.status_code == 200
+    return response.json()
+
+
+def operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(path, method, op) for path, item in spec["paths"].items() for method, op in item.items()]
+
+
+def schema_of(spec: dict[str, Any], ref_or_schema: dict[str, Any]) -> dict[str, Any]:
+    """A schema, with a ``$ref`` to a component followed."""
+    ref = ref_or_schema.get("$ref")
+    return spec["components"]["schemas"][ref.rsplit("/", 1)[1]] if ref else ref_or_schema
+
+
+def nullable(schema: dict[str, Any]) -> bool:
+    types = schema.get("type")
+    return (
+        types == "null" or (isinstance(types, list) and "null" in types) or any(map(nullable, schema.get("anyOf", [])))
+    )
+
+
+def headers_of(spec: dict[str, Any], response: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    resolved = {}
+    for name, header in response.get("headers", {}).items():
+        if "$ref" in header:
+            header = spec["components"]["headers"][header["$ref"].rsplit("/", 1)[1]]
+        resolved[name] = header
+    return resolved
+
+
+def error_codes(response: dict[str, Any]) -> str:
+    return response["description"]
+
+
+def test_the_document_is_valid_openapi_with_no_error(spec: dict[str, Any]) -> None:
+    errors = [error.message for error in OpenAPIV31SpecValidator(spec).iter_errors()]
+    assert errors == []
+    assert spec["openapi"].startswith("3.1")
+
+
+def test_tenant_id_is_declared_on_every_operation_of_every_path_that_has_it(spec: dict[str, Any]) -> None:
+    for path, method, op in operations(spec):
+        for name in (part[1:-1] for part in path.split("/") if part.startswith("{")):
+            declared = [p for p in op.get("parameters", []) if p["in"] == "path" and p["name"] == name]
+            assert declared and declared[0]["required"] is True, (method, path, name)
+
+
+def test_bearer_schemes_for_tenants_and_for_the_admin_none_on_health(spec: dict[str, Any]) -> None:
+    schemes = spec["components"]["securitySchemes"]
+    assert {name: (s["type"], s["scheme"]) for name, s in schemes.items()} == {
+        "tenantToken": ("http", "bearer"),
+        "adminToken": ("http", "bearer"),
+    }
+    for path, method, op in operations(spec):
+        if path.startswith("/tenants/"):
+            assert op["security"] == [{"tenantToken": []}], (method, path)
+        elif path == "/_sandbox/simulate":
+            assert op["security"] == [{"adminToken": []}, {"tenantToken": []}]
+        elif path.startswith("/_sandbox/"):
+            assert op["security"] == [{"adminToken": []}], (method, path)
+        else:
+            assert (path, op["security"]) == ("/health", [])
+
+
+def test_no_422_validation_error_of_fastapi_anywhere(spec: dict[str, Any]) -> None:
+    text = json.dumps(spec)
+    assert "HTTPValidationError" not in text and "ValidationError" not in spec["components"]["schemas"]
+    for path, method, op in operations(spec):
+        if "422" in op["responses"]:  # only the idempotency key's, on the tenant's POSTs
+            assert method == "post" and error_codes(op["responses"]["422"]).endswith(": `idempotency_key_reused`")
+            assert path.startswith("/tenants/")
+
+
+def test_every_error_response_is_the_one_error_schema(spec: dict[str, Any]) -> None:
+    error = spec["components"]["schemas"]["Error"]
+    assert error["required"] == ["error", "requestId"]
+    detail = schema_of(spec, error["properties"]["error"])
+    assert set(detail["required"]) == {"status", "code", "message", "field"}
+    assert nullable(detail["properties"]["field"]) and not nullable(detail["properties"]["code"])
+    for path, method, op in operations(spec):
+        for status, response in op["responses"].items():
+            if int(status) >= 400:
+                assert response["content"] == {"application/json": {"schema": {"$ref": ERROR_REF}}}, (method, path)
+
+
+def test_each_operation_lists_what_its_middlewares_and_route_answer(spec: dict[str, Any]) -> None:
+    for path, method, op in operations(spec):
+        answers = op["responses"]
+        statuses = set(answers)
+        assert "429" in statuses
+        if path.startswith("/tenants/"):
+            assert {"401", "403", "404"} <= statuses, (method, path)
+            assert "tenant_not_found" in answers["404"]["description"]
+            if "{planeId}" in path:
+                assert "plane_not_found" in answers["404"]["description"]
+        if path.startswith("/_sandbox/"):
+            assert "401" in statuses
+        assert ("413" in statuses) == (method != "get"), (method, path)
+        if "requestBody" in op:
+            assert "invalid_json" in answers["400"]["description"]
+        query = {p["name"] for p in op.get("parameters", []) if p["in"] == "query"}
+        if "cursor" in query:
+            assert "invalid_cursor" in answers["400"]["description"]
+        posts_of_a_tenant = path.startswith("/tenants/") and method == "post"
+        keys = [p for p in op.get("parameters", []) if p["in"] == "header" and p["name"] == "Idempotency-Key"]
+        assert bool(keys) == posts_of_a_tenant, (method, path)
+        if posts_of_a_tenant:
+            assert keys[0]["schema"] == {"type": "string", "minLength": 1, "maxLength": 255}
+            assert "invalid_idempotency_key" in answers["400"]["description"]
+            assert "idempotency_key_in_use" in answers["409"]["description"]
+    flows = spec["paths"][FLOWS]["post"]["responses"]
+    assert "flow_name_conflict" in flows["409"]["description"]
+    assert "plan_upgrade_required" in flows["403"]["description"]
+    assert "target_type_mismatch" in flows["400"]["description"]
+    assert "target_in_use" in spec["paths"][TARGETS + "/{targetId}"]["delete"]["responses"]["409"]["description"]
+
+
+def test_the_headers_of_every_response(spec: dict[str, Any]) -> None:
+    for path, method, op in operations(spec):
+        for status, response in op["responses"].items():
+            headers = headers_of(spec, response)
+            for name in EVERY_RESPONSE:
+                assert headers[name]["required"] is True, (method, path, status, name)
+            assert ("Retry-After" in headers) == (status == "429")
+            if status == "401":
+                assert headers["WWW-Authenticate"]["required"] is True
+            if status == "201" and path.startswith("/tenants/"):
+                assert headers["Location"]["required"] is True
+            if path.startswith("/tenants/") and method == "post" and status.startswith("2"):
+                assert headers["Idempotent-Replayed"]["required"] is False
+
+
+def test_every_answer_has_its_schema(spec: dict[str, Any]) -> None:
+    for path, method, op in operations(spec):
+        (status,) = [status for status in op["responses"] if status.startswith("2")]
+        content = op["responses"][status].get("content")
+        if status == "204":
+            assert content is None
+        else:
+            assert content["application/json"]["schema"]["$ref"].startswith("#/components/schemas/"), (method, path)
+    schemas = spec["components"]["schemas"]
+    for name in ("FlowList", "TargetList", "PlaneList", "AdapterList", "IngesterList", "AttemptList"):
+        assert set(schemas[name]["required"]) == {"data", "hasMore", "nextCursor"}
+        assert nullable(schemas[name]["properties"]["nextCursor"])
+    attempt = schemas["Attempt"]
+    assert {key for key, value in attempt["properties"].items() if nullable(value)} == {
+        "responseStatus",
+        "errorCode",
+        "latencyMs",
+    }
+    assert attempt["properties"]["status"]["enum"] == list(ATTEMPT_STATUSES)
+    flow, target = schemas["Flow"], schemas["Target"]
+    assert {"description", "targets"}.isdisjoint(flow["required"]) and not nullable(flow["properties"]["description"])
+    assert "url" in target["required"] and nullable(target["properties"]["url"])
+    assert flow["properties"]["status"]["enum"] == list(FLOW_STATUSES)
+    assert schemas["Tenant"]["properties"]["plan"]["enum"] == list(PLANS)
+    for name in ("Flow", "Target", "Attempt", "Error"):
+        assert schemas[name]["additionalProperties"] is False
+
+
+def test_patch_fields_are_nullable_exactly_where_the_server_takes_null(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    flow, target = schemas["FlowUpdate"]["properties"], schemas["TargetUpdate"]["properties"]
+    assert {name for name, value in flow.items() if nullable(value)} == {"description"}
+    assert {name for name, value in target.items() if nullable(value)} == {"description", "url"}
+    assert "http" in target["url"]["description"]  # null clears a url, except on an http target
+    for value in (*flow.values(), *target.values()):
+        assert value.get("default", "none") is not None
+
+
+def test_request_schemas_carry_the_contracts_rules(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    for model in ("FlowCreate", "FlowUpdate", "TargetCreate", "TargetUpdate"):
+        assert schemas[model]["properties"]["name"]["pattern"] == NAME_PATTERN
+        assert schemas[model]["additionalProperties"] is False
+    assert schemas["TargetRef"]["properties"]["type"]["enum"] == list(TARGET_TYPES)
+    (url,) = [branch for branch in schemas["TargetCreate"]["properties"]["url"]["anyOf"] if branch["type"] == "string"]
+    assert url["format"] == "uri" and url["pattern"].startswith("^[Hh][Tt][Tt][Pp][Ss]?://")
+    assert schemas["FlowCreate"]["not"] == {"required": ["target", "targets"]}
+    assert schemas["TargetCreate"]["then"]["required"] == ["url"]
+    listing = {p["name"]: p["schema"] for p in spec["paths"][FLOWS]["get"]["parameters"] if p["in"] == "query"}
+    assert (listing["limit"]["minimum"], listing["limit"]["maximum"]) == (1, MAX_PAGE_SIZE)
+    assert listing["status"]["enum"] == list(FLOW_STATUSES) and listing["targetType"]["enum"] == list(TARGET_TYPES)
+    attempts = spec["paths"]["/tenants/{tenantId}/clusters/{planeId}/delivery-attempts"]["get"]["parameters"]
+    times = {p["name"]: p["schema"] for p in attempts if p["name"] in ("since", "until")}
+    assert times == {
+        "since": {**times["since"], "format": "date-time"},
+        "until": {**times["until"], "format": "date-time"},
+    }
+
+
+def test_the_admin_surface_is_marked_as_the_sandboxs_own(spec: dict[str, Any]) -> None:
+    tags = {tag["name"]: tag["description"] for tag in spec["tags"]}
+    assert "not part of the Zen Mesh API" in tags["sandbox admin"]
+    for path, method, op in operations(spec):
+        admin_surface = path.startswith("/_sandbox/")
+        assert ("sandbox admin" in op["tags"]) == admin_surface, (method, path)
+        assert op.get("description", "").startswith("Sandbox only") == admin_surface
+
+
+def test_links_lead_from_a_created_object_to_the_operations_on_it(spec: dict[str, Any]) -> None:
+    ids = {op["operationId"] for _, _, op in operations(spec)}
+    assert len(ids) == len(operations(spec))
+    links = spec["paths"][FLOWS]["post"]["responses"]["201"]["links"]
+    assert set(links) == {"getFlow", "updateFlow", "deleteFlow", "pauseFlow", "resumeFlow"}
+    assert links["getFlow"]["parameters"] == {
+        "tenantId": "$request.path.tenantId",
+        "planeId": "$request.path.planeId",
+        "flowId": "$response.body#/id",
+    }
+    assert {link["operationId"] for link in links.values()} <= ids
+
+
+# What the document says of request bodies is what the server enforces: strict types, no null.
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"seed": 0}, "seed", "true or false"),
+        ({"seed": "yes"}, "seed", "true or false"),
+        ({"plan": None}, "plan", "cannot be null"),
+        ({"name": 5}, "name", "must be a string"),
+    ],
+)
+def test_admin_tenant_bodies_are_strict(api: Api, body: dict[str, Any], field: str, words: str) -> None:
+    error = assert_error(admin(api, "POST", "tenants", json=body), 400, "invalid_field", field=field)
+    assert words in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"events": 1.5}, "events", "whole number"),
+        ({"events": "3"}, "events", "whole number"),
+        ({"events": True}, "events", "whole number"),
+        ({"days": True}, "days", "must be a number"),
+        ({"seed": None}, "seed", "cannot be null"),
+    ],
+)
+def test_admin_simulate_bodies_are_strict(api: Api, body: dict[str, Any], field: str, words: str) -> None:
+    error = assert_error(admin(api, "POST", "simulate", json=body), 400, "invalid_field", field=field)
+    assert words in error["message"]
+
+
+def test_a_whole_number_written_with_a_point_is_a_whole_number(api: Api) -> None:
+    """JSON Schema's integer takes 3.0; so does the server (a client in JavaScript cannot tell them apart)."""
+    response = admin(api, "PUT", "delivery", json={"retrySchedule": [1, 2.5]})
+    assert response.status_code == 200, response.text
+    outcome = {"failures": [503.0, "timeout"]}
+    path = "tenants/tenant_demo/clusters/plane_dev_us_east_1/targets/dest_slack_ops_alerts/outcome"
+    response = admin(api, "PUT", path, json=outcome)
+    assert response.status_code == 200, response.text
+    assert response.json()["failures"] == [503, "timeout"]
+
+
+@pytest.mark.parametrize("field", ["name", "status", "target", "targets", "source"])
+def test_null_on_a_flow_field_that_takes_none_says_to_leave_it_out(api: Api, field: str) -> None:
+    flow = api.create_flow("null-check").json()
+    response = api.patch(f"{{plane}}/delivery-flows/{flow['id']}", json={field: None})
+    error = assert_error(response, 400, "invalid_field", field=field)
+    assert error["message"] == f"{field} cannot be null; leave it out to keep its current value"
+
+
+def test_null_description_clears_it(api: Api) -> None:
+    flow = api.create_flow("null-description", description="x").json()
+    response = api.patch(f"{{plane}}/delivery-flows/{flow['id']}", json={"description": None})
+    assert response.status_code == 200, response.text
+    assert "description" not in response.json()

@@ -1,0 +1,346 @@
+"""The served OpenAPI document, exact: FastAPI's document of the routes, completed once.
+
+FastAPI knows the paths, parameters and request bodies; it does not know what the middlewares
+answer (401/403/404 from auth, 413, 429, the idempotency errors), the headers every response
+carries, the security schemes, or the shapes of the routes' dicts. This module adds them:
+:data:`OPERATIONS` lists each operation's id, answer schema (``responses.py``) and its route's
+own error codes; the rules in :func:`_error_codes` add what the middlewares answer on every
+operation they cover. FastAPI's 422 (``HTTPValidationError``), which the server never sends, goes.
+Users generate clients and run contract tests from this document (``tests/test_openapi.py``
+validates it and ``tests/test_schemathesis.py`` holds the server to it).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI
+from pydantic.json_schema import models_json_schema
+
+from . import responses
+from .idempotency import MAX_KEY_LENGTH, NOT_STORED_STATUSES
+
+TENANT = "/tenants/{tenantId}"
+PLANE = TENANT + "/clusters/{planeId}"
+FLOWS = PLANE + "/delivery-flows"
+FLOW = FLOWS + "/{flowId}"
+TARGETS = PLANE + "/targets"
+TARGET = TARGETS + "/{targetId}"
+ATTEMPTS = PLANE + "/delivery-attempts"
+ADMIN = "/_sandbox"
+OUTCOME = ADMIN + "/tenants/{tenantId}/clusters/{planeId}/targets/{targetId}/outcome"
+
+ADMIN_TAG = "sandbox admin"
+TAGS = [
+    {"name": "tenant", "description": "Your tenant, its planes (clusters), adapters and ingesters (flow sources)."},
+    {"name": "targets", "description": "The destinations of delivery flows."},
+    {"name": "delivery flows", "description": "One source to one target (several on business_plus)."},
+    {"name": "events", "description": "Ingest an event: each active flow from the ingester delivers it."},
+    {"name": "delivery attempts", "description": "Every attempt to deliver an event, and retrying one by hand."},
+    {"name": "health", "description": "Liveness, without a token."},
+    {
+        "name": ADMIN_TAG,
+        "description": "The sandbox's own surface, not part of the Zen Mesh API: a real service has none of "
+        "these paths. They need the sandbox's admin token (printed when it starts); simulating traffic "
+        "also takes a tenant's token, for its own tenant.",
+    },
+]
+SANDBOX_ONLY = "Sandbox only (not part of the Zen Mesh API)."
+
+SECURITY_SCHEMES = {
+    "tenantToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The tenant's API token (ZEN_API_TOKEN), for every path under /tenants/{tenantId}.",
+    },
+    "adminToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The sandbox's admin token, printed when it starts, for /_sandbox/ (sandbox only).",
+    },
+}
+
+
+def _header(description: str, schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
+    return {"description": description, "required": required, "schema": schema}
+
+
+HEADERS = {
+    "X-Request-Id": _header("The request's id; an error body's requestId is the same.", {"type": "string"}),
+    "X-RateLimit-Limit": _header("Requests allowed per window, per token.", {"type": "integer", "minimum": 1}),
+    "X-RateLimit-Remaining": _header("Requests left in this window.", {"type": "integer", "minimum": 0}),
+    "X-RateLimit-Reset": _header("When the window ends, in Unix seconds.", {"type": "integer", "minimum": 0}),
+    "Retry-After": _header("Seconds to wait before retrying.", {"type": "integer", "minimum": 1}),
+    "WWW-Authenticate": _header("The scheme that would be accepted: Bearer.", {"type": "string"}),
+    "Location": _header("The path of the object created.", {"type": "string", "format": "uri-reference"}),
+    "Idempotent-Replayed": _header(
+        "Present (true) when this is the stored answer to an earlier request with the same Idempotency-Key.",
+        {"type": "string", "enum": ["true"]},
+        required=False,
+    ),
+}
+EVERY_RESPONSE = ("X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Makes a retried POST safe: the same key with the same request within 24 hours replays the "
+    "first answer (with Idempotent-Replayed: true); with another request it is a 422; while the first is "
+    "still running, a 409. Keys are scoped to the token.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+}
+
+BODY_CODES = ("invalid_json", "invalid_field", "missing_field", "unknown_field")
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What FastAPI cannot know of one operation: its id, its answer's schema, its route's own errors."""
+
+    operation_id: str
+    answer: str | None  # a component of responses.py; None: no body (204)
+    errors: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    links: tuple[str, ...] = ()  # operations that take this answer's id (see _links)
+
+
+_FLOW_LINKS = ("getFlow", "updateFlow", "deleteFlow", "pauseFlow", "resumeFlow")
+_TARGET_LINKS = ("getTarget", "updateTarget", "deleteTarget")
+
+OPERATIONS: dict[tuple[str, str], Operation] = {
+    ("get", "/health"): Operation("getHealth", "Health"),
+    ("get", TENANT): Operation("getTenant", "Tenant"),
+    ("get", TENANT + "/clusters"): Operation("listPlanes", "PlaneList"),
+    ("get", PLANE): Operation("getPlane", "Plane"),
+    ("get", PLANE + "/adapters"): Operation("listAdapters", "AdapterList"),
+    ("get", PLANE + "/ingesters"): Operation("listIngesters", "IngesterList"),
+    ("get", PLANE + "/ingesters/{ingesterId}"): Operation("getIngester", "Ingester", {404: ("ingester_not_found",)}),
+    ("post", TARGETS): Operation(
+        "createTarget", "Target", {400: ("invalid_field",), 409: ("target_name_conflict",)}, _TARGET_LINKS
+    ),
+    ("get", TARGETS): Operation("listTargets", "TargetList"),
+    ("get", TARGET): Operation("getTarget", "Target", {404: ("target_not_found",)}),
+    ("patch", TARGET): Operation(
+        "updateTarget",
+        "Target",
+        {400: ("type_immutable", "invalid_field"), 404: ("target_not_found",), 409: ("target_name_conflict",)},
+    ),
+    ("delete", TARGET): Operation("deleteTarget", None, {404: ("target_not_found",), 409: ("target_in_use",)}),
+    ("post", FLOWS): Operation(
+        "createFlow",
+        "Flow",
+        {
+            400: ("target_type_mismatch",),
+            403: ("plan_upgrade_required",),
+            404: ("ingester_not_found", "target_not_found"),
+            409: ("flow_name_conflict",),
+        },
+        _FLOW_LINKS,
+    ),
+    ("get", FLOWS): Operation("listFlows", "FlowList"),
+    ("get", FLOW): Operation("getFlow", "Flow", {404: ("flow_not_found",)}),
+    ("patch", FLOW): Operation(
+        "updateFlow",
+        "Flow",
+        {
+            400: ("source_immutable", "target_type_mismatch"),
+            403: ("plan_upgrade_required",),
+            404: ("flow_not_found", "target_not_found"),
+            409: ("flow_name_conflict",),
+        },
+    ),
+    ("delete", FLOW): Operation("deleteFlow", None, {404: ("flow_not_found",)}),
+    ("post", FLOW + "/pause"): Operation("pauseFlow", "Flow", {404: ("flow_not_found",)}),
+    ("post", FLOW + "/resume"): Operation("resumeFlow", "Flow", {404: ("flow_not_found",)}),
+    ("post", PLANE + "/ingesters/{ingesterId}/events"): Operation(
+        "ingestEvent", "EventAccepted", {404: ("ingester_not_found",)}
+    ),
+    ("get", ATTEMPTS): Operation("listAttempts", "AttemptList"),
+    ("get", ATTEMPTS + "/{attemptId}"): Operation("getAttempt", "Attempt", {404: ("attempt_not_found",)}),
+    ("post", ATTEMPTS + "/{attemptId}/retry"): Operation(
+        "retryAttempt", "Attempt", {404: ("attempt_not_found", "flow_not_found")}, ("getAttempt",)
+    ),
+    ("post", ADMIN + "/reset"): Operation("resetSandbox", "ResetDone"),
+    ("post", ADMIN + "/tenants"): Operation("createSandboxTenant", "CreatedTenant"),
+    ("put", OUTCOME): Operation("setTargetOutcome", "Outcome", {404: ("target_not_found",)}),
+    ("delete", OUTCOME): Operation("clearTargetOutcome", None),
+    ("get", ADMIN + "/delivery"): Operation("getDeliverySettings", "DeliveryOverview"),
+    ("put", ADMIN + "/delivery"): Operation("setDeliverySettings", "RetrySchedule"),
+    ("post", ADMIN + "/simulate"): Operation(
+        "simulateTraffic",
+        "Simulation",
+        {400: ("invalid_field",), 403: ("forbidden",), 404: ("tenant_not_found", "plane_not_found", "flow_not_found")},
+    ),
+}
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Serve the exact document at /openapi.json: FastAPI's, built once, then completed."""
+    fastapi_document = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = complete(copy.deepcopy(fastapi_document()))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def complete(document: dict[str, Any]) -> dict[str, Any]:
+    """Add to FastAPI's document what the middlewares, headers and route answers make true."""
+    components = document.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    _, answers = models_json_schema(
+        [(model, "serialization") for model in responses.MODELS], ref_template="#/components/schemas/{model}"
+    )
+    schemas.update(answers.get("$defs", {}))
+    components["securitySchemes"] = SECURITY_SCHEMES
+    components["headers"] = HEADERS
+    document["tags"] = TAGS
+    ids = {(method, path): op.operation_id for (method, path), op in OPERATIONS.items()}
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            _complete_operation(path, method, operation, OPERATIONS.get((method, path)), ids)
+    return document
+
+
+def _complete_operation(
+    path: str, method: str, operation: dict[str, Any], known: Operation | None, ids: dict[tuple[str, str], str]
+) -> None:
+    admin, tenant = path.startswith(ADMIN + "/"), path.startswith(TENANT)
+    if path == "/health":
+        operation["tags"] = ["health"]
+        operation["security"] = []
+    elif admin:
+        operation["description"] = f"{SANDBOX_ONLY} {operation.get('description', '')}".strip()
+        simulate = path == ADMIN + "/simulate"
+        operation["security"] = [{"adminToken": []}, {"tenantToken": []}] if simulate else [{"adminToken": []}]
+    elif tenant:
+        operation["security"] = [{"tenantToken": []}]
+    if known is not None:
+        operation["operationId"] = known.operation_id
+    _complete_parameters(path, method, operation, idempotent=tenant and method == "post")
+    _complete_body(operation)
+    answers = operation.setdefault("responses", {})
+    answers.pop("422", None)
+    success = next(status for status in answers if status.startswith("2"))
+    answers[success] = _success(path, method, int(success), known, ids, tenant)
+    for status, codes in sorted(_error_codes(path, method, operation, known).items()):
+        answers[str(status)] = _error(status, codes, tenant, replayable=tenant and method == "post")
+
+
+def _complete_parameters(path: str, method: str, operation: dict[str, Any], idempotent: bool) -> None:
+    parameters = operation.setdefault("parameters", [])
+    declared = {(p["in"], p["name"]) for p in parameters}
+    for name in re.findall(r"{(\w+)}", path):
+        if ("path", name) not in declared:  # a route that never names it: it is in the path all the same
+            parameters.append({"name": name, "in": "path", "required": True, "schema": {"type": "string"}})
+    for parameter in parameters:
+        schema = parameter.get("schema", {})
+        if parameter["in"] == "path":
+            schema.setdefault("minLength", 1)
+        if parameter["in"] == "query" and "anyOf" in schema:  # `x | None = None`: a query has no null
+            (real,) = [branch for branch in schema.pop("anyOf") if branch.get("type") != "null"]
+            schema.update(real)
+        if parameter["name"] in ("since", "until"):
+            schema["format"] = "date-time"
+    if idempotent:
+        parameters.append(IDEMPOTENCY_KEY)
+    if not parameters:
+        del operation["parameters"]
+
+
+def _complete_body(operation: dict[str, Any]) -> None:
+    body = operation.get("requestBody")
+    if body is None:
+        return
+    # `body: X | None = None` stays as FastAPI writes it, null included: no body, or null, means defaults.
+    media = body["content"]["application/json"]
+    schema = media["schema"]
+    if "$ref" not in schema and "anyOf" not in schema:  # an ingested event: any JSON object
+        media["schema"] = {"type": "object", "description": schema.get("description", "a JSON object")}
+
+
+def _error_codes(path: str, method: str, operation: dict[str, Any], known: Operation | None) -> dict[int, set[str]]:
+    """Each error status the operation answers, with its codes: the middlewares' and the route's."""
+    codes: dict[int, set[str]] = {429: {"rate_limited"}}
+
+    def add(status: int, *names: str) -> None:
+        codes.setdefault(status, set()).update(names)
+
+    query = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+    if path.startswith(TENANT):
+        add(401, "unauthenticated")
+        add(403, "forbidden")
+        add(404, "tenant_not_found")
+        if "{planeId}" in path:
+            add(404, "plane_not_found")
+        if method == "post":
+            add(400, "invalid_idempotency_key")
+            add(409, "idempotency_key_in_use")
+            add(422, "idempotency_key_reused")
+    elif path.startswith(ADMIN + "/"):
+        add(401, "unauthenticated")
+    if method not in ("get", "head", "options"):
+        add(413, "payload_too_large")
+    if "requestBody" in operation:
+        add(400, *BODY_CODES)
+    if query:
+        add(400, "invalid_field")
+    if "cursor" in query:
+        add(400, "invalid_cursor")
+    for status, names in (known.errors if known else {}).items():
+        add(status, *names)
+    return codes
+
+
+def _error(status: int, codes: set[str], tenant: bool, replayable: bool) -> dict[str, Any]:
+    names = list(EVERY_RESPONSE)
+    if status == 429:
+        names.append("Retry-After")
+    if status == 401:
+        names.append("WWW-Authenticate")
+    if replayable and status not in NOT_STORED_STATUSES:
+        names.append("Idempotent-Replayed")
+    return {
+        "description": f"{HTTPStatus(status).phrase}: {', '.join(f'`{code}`' for code in sorted(codes))}",
+        "headers": _headers(names),
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _success(
+    path: str, method: str, status: int, known: Operation | None, ids: dict[tuple[str, str], str], tenant: bool
+) -> dict[str, Any]:
+    names = list(EVERY_RESPONSE)
+    if status == 201 and tenant:
+        names.append("Location")
+    if tenant and method == "post":
+        names.append("Idempotent-Replayed")
+    answer: dict[str, Any] = {"description": HTTPStatus(status).phrase, "headers": _headers(names)}
+    if known is not None and known.answer is not None:
+        answer["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{known.answer}"}}}
+    if known is not None and known.links:
+        answer["links"] = _links(known.links, ids)
+    return answer
+
+
+def _links(targets: tuple[str, ...], ids: dict[tuple[str, str], str]) -> dict[str, Any]:
+    """Links from a created object to the operations on it: the same tenant and plane, its id."""
+    links = {}
+    for operation_id in targets:
+        (path,) = [p for (_, p), known in ids.items() if known == operation_id]
+        parameters = {name: f"$request.path.{name}" for name in ("tenantId", "planeId")}
+        parameters[re.findall(r"{(\w+)}", path)[-1]] = "$response.body#/id"
+        links[operation_id] = {"operationId": operation_id, "parameters": parameters}
+    return links
+
+
+def _headers(names: list[str]) -> dict[str, Any]:
+    return {name: {"$ref": f"#/components/headers/{name}"} for name in names}

@@ -1,0 +1,291 @@
+"""What the API answers, as pydantic models: the response schemas of the served OpenAPI document.
+
+The routes render plain dicts (their ``*_json`` functions); these models describe those dicts
+exactly, for ``openapi.py`` to put in the document and for clients generated from it. A key
+that can be absent is optional without ``null``; a value that can be ``null`` is required and
+nullable. No object carries keys beyond those listed (``additionalProperties: false``), so a
+contract test notices when a route and its schema drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..vocabulary import ATTEMPT_STATUSES, ATTEMPT_TRIGGERS, FLOW_STATUSES, PLANS, TARGET_TYPES
+from .outcomes import ERROR_CODES
+
+TargetType = Literal[TARGET_TYPES]  # type: ignore[valid-type]
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"}, examples=["2024-01-15T10:30:00.000Z"])]
+
+
+def _drop_null_defaults(schema: dict[str, Any]) -> None:
+    for prop in schema.get("properties", {}).values():
+        if "default" in prop and prop["default"] is None:
+            del prop["default"]
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_drop_null_defaults)
+
+
+class ErrorDetail(_Answer):
+    """What went wrong: the status again, a stable machine code, the fix in words, and the field."""
+
+    status: int = Field(description="the HTTP status of the response", examples=[409])
+    code: str = Field(description="a stable machine code, e.g. flow_name_conflict", examples=["flow_name_conflict"])
+    message: str = Field(description="what went wrong and how to fix it")
+    field: str | None = Field(description="the request field at fault (e.g. name, target.type, limit), or null")
+
+
+class Error(_Answer):
+    """Every error of the API, whatever its status (contract section 4)."""
+
+    error: ErrorDetail
+    requestId: str = Field(description="the response's X-Request-Id", examples=["req_0123456789abcdef01234567"])  # noqa: N815
+
+
+class Tenant(_Answer):
+    """``GET /tenants/{tenantId}``."""
+
+    id: str
+    name: str
+    plan: Literal[PLANS]  # type: ignore[valid-type]
+
+
+class Plane(_Answer):
+    """A plane (a "cluster" in the paths)."""
+
+    id: str
+    name: str
+    region: str
+    createdAt: Timestamp  # noqa: N815
+
+
+class Adapter(_Answer):
+    """An adapter deployed on a plane, with the ingesters it serves."""
+
+    id: str
+    kind: str
+    ingesterIds: list[str]  # noqa: N815
+    createdAt: Timestamp  # noqa: N815
+
+
+class Ingester(_Answer):
+    """An ingester: the source of flows."""
+
+    id: str
+    name: str
+    adapterId: str  # noqa: N815
+    type: str
+    createdAt: Timestamp  # noqa: N815
+
+
+class Target(_Answer):
+    """A target (destination) of flows. ``description`` is present only when the target has one."""
+
+    id: str
+    name: str
+    type: TargetType
+    url: str | None = Field(description="where an http target delivers; null when the target has none")
+    description: str = Field(default=None, description="present only when set")
+    createdAt: Timestamp  # noqa: N815
+    updatedAt: Timestamp  # noqa: N815
+
+
+class FlowTarget(_Answer):
+    """A flow's target, as the recipe writes it."""
+
+    id: str
+    type: TargetType
+
+
+class Flow(_Answer):
+    """A delivery flow. ``description`` is present only when set; ``targets`` only on a fan-out flow."""
+
+    id: str
+    name: str
+    source: str = Field(description="the ingester the flow delivers from")
+    target: FlowTarget = Field(description="the flow's (first) target")
+    targets: list[FlowTarget] = Field(
+        default=None, min_length=2, description="present only on a fan-out flow: all its targets, in order"
+    )
+    status: Literal[FLOW_STATUSES]  # type: ignore[valid-type]
+    description: str = Field(default=None, description="present only when set")
+    createdAt: Timestamp  # noqa: N815
+    updatedAt: Timestamp  # noqa: N815
+
+
+class Attempt(_Answer):
+    """One delivery attempt of an event to a target."""
+
+    id: str
+    flowId: str  # noqa: N815
+    eventId: str  # noqa: N815
+    targetId: str  # noqa: N815
+    attemptNumber: int = Field(ge=1)  # noqa: N815
+    trigger: Literal[ATTEMPT_TRIGGERS]  # type: ignore[valid-type]
+    status: Literal[ATTEMPT_STATUSES]  # type: ignore[valid-type]
+    responseStatus: int | None = Field(description="the target's HTTP status; null while pending or without answer")  # noqa: N815
+    errorCode: str | None = Field(  # noqa: N815
+        description=f"why no answer came (e.g. {', '.join(ERROR_CODES)}, flow_deleted); null otherwise"
+    )
+    latencyMs: int | None = Field(description="how long the attempt took; null while pending")  # noqa: N815
+    createdAt: Timestamp  # noqa: N815
+
+
+class QueuedDelivery(_Answer):
+    """One delivery an ingested event started: queued now, or held while its flow is paused."""
+
+    flowId: str  # noqa: N815
+    targetId: str  # noqa: N815
+    state: Literal["queued", "held"]
+
+
+class EventAccepted(_Answer):
+    """``202``: the event is stored and its deliveries are queued (or held)."""
+
+    id: str
+    ingesterId: str  # noqa: N815
+    createdAt: Timestamp  # noqa: N815
+    deliveries: list[QueuedDelivery]
+
+
+class _Page(_Answer):
+    hasMore: bool  # noqa: N815
+    nextCursor: str | None = Field(description="pass as cursor for the next page; null when hasMore is false")  # noqa: N815
+
+
+class PlaneList(_Page):
+    """A page of planes."""
+
+    data: list[Plane]
+
+
+class AdapterList(_Page):
+    """A page of adapters."""
+
+    data: list[Adapter]
+
+
+class IngesterList(_Page):
+    """A page of ingesters."""
+
+    data: list[Ingester]
+
+
+class TargetList(_Page):
+    """A page of targets."""
+
+    data: list[Target]
+
+
+class FlowList(_Page):
+    """A page of delivery flows."""
+
+    data: list[Flow]
+
+
+class AttemptList(_Page):
+    """A page of delivery attempts."""
+
+    data: list[Attempt]
+
+
+class Health(_Answer):
+    """``GET /health``."""
+
+    status: Literal["ok"]
+    service: str
+    version: str
+
+
+class ResetDone(_Answer):
+    """``POST /_sandbox/reset``: the database holds the seed again."""
+
+    reset: Literal[True]
+    tenantId: str = Field(description="the demo tenant")  # noqa: N815
+
+
+class CreatedTenant(_Answer):
+    """``POST /_sandbox/tenants``: the new tenant and its API token (shown once)."""
+
+    id: str
+    name: str
+    plan: Literal[PLANS]  # type: ignore[valid-type]
+    token: str = Field(description="the tenant's API token: shown only here")
+    createdAt: Timestamp  # noqa: N815
+
+
+class Outcome(_Answer):
+    """How a simulated target answers."""
+
+    targetId: str  # noqa: N815
+    successRate: float  # noqa: N815
+    latencyMs: float  # noqa: N815
+    latencySpread: float  # noqa: N815
+    failures: list[int | str]
+
+
+class RetrySchedule(_Answer):
+    """The automatic retry schedule: seconds after attempt 1, 2, ...; one attempt more than delays."""
+
+    retrySchedule: list[float]  # noqa: N815
+    maxAttempts: int  # noqa: N815
+
+
+class StoredOutcome(_Answer):
+    """An outcome model set for one target."""
+
+    tenantId: str  # noqa: N815
+    planeId: str  # noqa: N815
+    targetId: str  # noqa: N815
+    successRate: float  # noqa: N815
+    latencyMs: float  # noqa: N815
+    latencySpread: float  # noqa: N815
+    failures: list[int | str]
+
+
+class DeliveryOverview(RetrySchedule):
+    """``GET /_sandbox/delivery``: the retry schedule, and every outcome model set per target."""
+
+    outcomes: list[StoredOutcome]
+
+
+class Simulation(_Answer):
+    """``POST /_sandbox/simulate``: what was written."""
+
+    tenantId: str  # noqa: N815
+    events: int
+    attempts: int
+    flows: int
+    start: Timestamp
+    end: Timestamp
+    seed: int
+
+
+MODELS: tuple[type[BaseModel], ...] = (
+    Error,
+    Tenant,
+    Plane,
+    PlaneList,
+    Adapter,
+    AdapterList,
+    Ingester,
+    IngesterList,
+    Target,
+    TargetList,
+    Flow,
+    FlowList,
+    Attempt,
+    AttemptList,
+    EventAccepted,
+    Health,
+    ResetDone,
+    CreatedTenant,
+    Outcome,
+    RetrySchedule,
+    DeliveryOverview,
+    Simulation,
+)
