@@ -1,6 +1,9 @@
 """Fixtures: one real sandbox on a free loopback port for the session, reset to its seed per test.
 
-And, at the end of a run, where the browser tests put their screenshots.
+On it: the demo tenant's HTTP API (``api``), more tenants (``new_tenant``), the demo tenant's
+``ZenClient`` (``client``), and for the delivery tests a fast retry schedule (``fast``) and an
+HTTP receiver on loopback (``hook``). And, at the end of a run, where the browser tests put their
+screenshots.
 """
 
 from __future__ import annotations
@@ -9,9 +12,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from zen_nb import ZenClient
 from zen_nb import sandbox as sandbox_pkg
 
-from helpers import Api, admin_post
+from deliveries import FAST, Hook
+from helpers import Api, admin_post, client_for, set_retry_schedule
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +49,31 @@ def new_tenant(api: Api):
         return Api(api.box, token=body["token"], tenant_id=body["id"])
 
     return make
+
+
+@pytest.fixture
+def client(api: Api) -> Iterator[ZenClient]:
+    """The demo tenant's client on a sandbox just reset to its seed, built as a notebook would: from the
+    five ``ZEN_*`` values; closed afterwards."""
+    with client_for(api) as client:
+        yield client
+
+
+@pytest.fixture
+def fast(api: Api) -> Api:
+    """The demo tenant on a freshly reset sandbox whose retry schedule is :data:`deliveries.FAST`."""
+    set_retry_schedule(api, FAST)
+    return api
+
+
+@pytest.fixture
+def hook() -> Iterator[Hook]:
+    """A :class:`deliveries.Hook`: an HTTP server on loopback that records what it is sent; stopped afterwards."""
+    server = Hook()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

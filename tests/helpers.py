@@ -1,12 +1,33 @@
-"""Helpers shared by the tests: an HTTP client for the demo tenant, and the error-shape check."""
+"""Helpers shared by the tests, each in one place.
+
+An HTTP client for a tenant (:class:`Api`), the sandbox's admin surface (:func:`admin`), a
+``ZenClient`` on the sandbox (:func:`client_for`), the error-shape check, polling with a deadline,
+an HTTP server on loopback, and ``pytest`` in a new process. Fixtures are in ``conftest.py``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, TypeVar
 
 import requests
 
+from zen_nb import ZenClient, ZenConfig
 from zen_nb import sandbox as sandbox_pkg
+
+T = TypeVar("T")
+ROOT = Path(__file__).resolve().parent.parent
+
+# The five variables of a configuration, in the order the contract lists them.
+ZEN_VARIABLES = ("ZEN_API_BASE", "ZEN_API_TOKEN", "ZEN_TENANT_ID", "ZEN_PLANE_ID", "ZEN_ADAPTER_ID")
 
 # The fields of a delivery attempt, as the contract lists them.
 ATTEMPT_FIELDS = {
@@ -32,8 +53,9 @@ class Api:
         self.base_url = box.base_url
         self.tenant_id = tenant_id or box.tenant_id
         self.plane_id = box.plane_id
+        self.token = token or box.token
         self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {token or box.token}"
+        self.session.headers["Authorization"] = f"Bearer {self.token}"
 
     def url(self, path: str = "") -> str:
         """``path`` under ``/tenants/{tenantId}``; ``{plane}`` stands for the demo plane's path."""
@@ -82,10 +104,40 @@ class Api:
             cursor = body["nextCursor"]
 
 
-def admin_post(box: sandbox_pkg.Sandbox, path: str, **kwargs: Any) -> requests.Response:
-    """POST to the sandbox's admin surface with its admin token."""
+def admin(target: sandbox_pkg.Sandbox | Api, method: str, path: str, **kwargs: Any) -> requests.Response:
+    """A request to the sandbox's admin surface, ``/_sandbox/{path}``, with its admin token.
+
+    ``target`` is the sandbox, or an :class:`Api` on it.
+    """
+    box = target.box if isinstance(target, Api) else target
     headers = {"Authorization": f"Bearer {box.admin_token}"}
-    return requests.post(f"{box.base_url}/_sandbox/{path}", headers=headers, timeout=30, **kwargs)
+    return requests.request(method, f"{box.base_url}/_sandbox/{path}", headers=headers, timeout=30, **kwargs)
+
+
+def admin_post(box: sandbox_pkg.Sandbox | Api, path: str, **kwargs: Any) -> requests.Response:
+    """POST to the sandbox's admin surface with its admin token."""
+    return admin(box, "POST", path, **kwargs)
+
+
+def set_retry_schedule(api: Api, schedule: list[float]) -> None:
+    """The sandbox's automatic retries from now on: ``schedule[n]`` seconds after attempt ``n + 1`` ends."""
+    response = admin(api, "PUT", "delivery", json={"retrySchedule": schedule})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"retrySchedule": schedule, "maxAttempts": len(schedule) + 1}
+
+
+def set_outcome(api: Api, target: str, plane: str | None = None, **model: Any) -> dict[str, Any]:
+    """How a simulated target answers from now on, e.g. ``successRate=0.0, failures=[503]``; the model set."""
+    path = f"tenants/{api.tenant_id}/clusters/{plane or api.plane_id}/targets/{target}/outcome"
+    response = admin(api, "PUT", path, json=model)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def client_for(target: sandbox_pkg.Sandbox | Api, **env: str) -> ZenClient:
+    """A client of the sandbox's demo tenant, built as a notebook would, with some ``ZEN_*`` values replaced."""
+    box = target.box if isinstance(target, Api) else target
+    return ZenClient(ZenConfig(environ={**box.env(), **env}))
 
 
 def assert_error(response: requests.Response, status: int, code: str, field: str | None = ...) -> dict[str, Any]:  # type: ignore[assignment]
@@ -102,6 +154,51 @@ def assert_error(response: requests.Response, status: int, code: str, field: str
     if field is not ...:
         assert body["error"]["field"] == field, body
     return body["error"]
+
+
+def wait_until(read: Callable[[], T], done: Callable[[T], bool], deadline: float, what: str) -> T:
+    """Call ``read`` every 20 ms until ``done`` holds for its answer, and return that answer; after
+    ``deadline`` seconds fail with ``what`` (a description of the expected state) and the last answer."""
+    give_up = time.monotonic() + deadline
+    while True:
+        found = read()
+        if done(found):
+            return found
+        if time.monotonic() > give_up:
+            raise AssertionError(f"not within {deadline} s: {what}; last seen: {found!r}")
+        time.sleep(0.02)
+
+
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[ThreadingHTTPServer]:
+    """An HTTP server on a free loopback port that answers with ``handler`` on a thread; stopped afterwards."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def url_of(server: ThreadingHTTPServer) -> str:
+    """The base URL of a server from :func:`serving`."""
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def run_pytest(*args: str, cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    """``python -m pytest ARGS`` in a new process (its own sandbox, kernels and Jupyter folders)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def dtypes_as_printed(frame: Any) -> dict[str, str]:

@@ -28,7 +28,7 @@ from notebook_sandbox import NOTEBOOKS, RecipeWorld  # noqa: E402
 def execute(path: Path, world: RecipeWorld, timeout: int) -> nbformat.NotebookNode:
     """Run ``path`` top to bottom on the demo tenant's seed; return the executed notebook."""
     world.reset()
-    notebook = run_notebook(path, timeout)
+    notebook = run_notebook(path, timeout, env=world.kernel_env())
     clean_metadata(notebook)
     return notebook
 

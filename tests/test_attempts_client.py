@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pandas as pd
 import pytest
-import requests
 
 import zen_nb
 from zen_nb import ZenClient, ZenConfig
@@ -28,7 +26,18 @@ from zen_nb.errors import BadRequestError, FlowNotFound, IngesterNotFound, NotFo
 from zen_nb.frames import ATTEMPT_COLUMNS
 from zen_nb.objects import DeliveryAttempt, Event, ObjectList
 
-from helpers import ATTEMPT_FIELDS, Api, admin_post, dtypes_as_printed
+from helpers import (
+    ATTEMPT_FIELDS,
+    Api,
+    admin_post,
+    client_for,
+    dtypes_as_printed,
+    serving,
+    set_outcome,
+    set_retry_schedule,
+    url_of,
+    wait_until,
+)
 
 OTHER_PLANE = "plane_prod_eu_west_1"
 STRIPE = "dest_stripe_prod_us_east_1"
@@ -57,25 +66,6 @@ EXPECTED_DTYPES = {
 # --- helpers and fixtures -------------------------------------------------------------------
 
 
-def admin(api: Api, method: str, path: str, **kwargs: Any) -> requests.Response:
-    """A call to the sandbox's admin surface, ``/_sandbox/{path}``, with its admin token."""
-    headers = {"Authorization": f"Bearer {api.box.admin_token}"}
-    return requests.request(method, f"{api.base_url}/_sandbox/{path}", headers=headers, timeout=30, **kwargs)
-
-
-def set_retry_schedule(api: Api, schedule: list[float]) -> None:
-    response = admin(api, "PUT", "delivery", json={"retrySchedule": schedule})
-    assert response.status_code == 200, response.text
-    assert response.json() == {"retrySchedule": schedule, "maxAttempts": len(schedule) + 1}
-
-
-def set_outcome(api: Api, target: str, plane: str | None = None, **model: Any) -> None:
-    """How a simulated target answers from now on, e.g. ``successRate=0.0, failures=[503]``."""
-    path = f"tenants/{api.tenant_id}/clusters/{plane or api.plane_id}/targets/{target}/outcome"
-    response = admin(api, "PUT", path, json=model)
-    assert response.status_code == 200, response.text
-
-
 def always_fails(api: Api, target: str, status: int = 503) -> None:
     set_outcome(api, target, successRate=0.0, latencyMs=5, failures=[status])
 
@@ -86,14 +76,12 @@ def always_succeeds(api: Api, target: str) -> None:
 
 def wait_for_attempts(client: ZenClient, count: int, **filters: Any) -> ObjectList:
     """The attempts that ``filters`` select, once there are ``count`` of them and none is pending."""
-    give_up = time.monotonic() + DEADLINE
-    while True:
-        attempts = client.list_attempts(**filters)
-        if len(attempts) >= count and all(attempt.status != "pending" for attempt in attempts):
-            return attempts
-        if time.monotonic() > give_up:
-            raise AssertionError(f"after {DEADLINE} s, {count} final attempts were expected; got {attempts!r}")
-        time.sleep(0.02)
+    return wait_until(
+        lambda: client.list_attempts(**filters),
+        lambda attempts: len(attempts) >= count and all(attempt.status != "pending" for attempt in attempts),
+        DEADLINE,
+        f"{count} final attempts with {filters}",
+    )
 
 
 def _moment(timestamp: str) -> datetime:
@@ -101,11 +89,10 @@ def _moment(timestamp: str) -> datetime:
 
 
 @pytest.fixture
-def client(api: Api) -> Iterator[ZenClient]:
-    """The demo tenant's client, with automatic retries 50 ms apart (the sandbox's reset undoes it)."""
+def client(client: ZenClient, api: Api) -> ZenClient:
+    """The demo tenant's client (conftest's), with automatic retries 50 ms apart (the sandbox's reset undoes it)."""
     set_retry_schedule(api, FAST_RETRIES)
-    with ZenClient(ZenConfig(environ=api.box.env())) as client:
-        yield client
+    return client
 
 
 # --- ingesting events and reading attempts --------------------------------------------------
@@ -525,9 +512,7 @@ def test_simulated_traffic_is_the_same_for_the_same_seed(client, api):
 
 def test_a_trainee_simulates_traffic_for_its_own_tenant(client, new_tenant):
     trainee = new_tenant()
-    env = {**trainee.box.env(), "ZEN_TENANT_ID": trainee.tenant_id}
-    env["ZEN_API_TOKEN"] = trainee.session.headers["Authorization"].removeprefix("Bearer ")
-    with ZenClient(ZenConfig(environ=env)) as own:
+    with client_for(trainee, ZEN_TENANT_ID=trainee.tenant_id, ZEN_API_TOKEN=trainee.token) as own:
         own.create_flow("invoices", "ingester_stripe", STRIPE)
         report = own.simulate_traffic(events=50, days=1)
         assert report["tenantId"] == trainee.tenant_id and report["events"] == 50
@@ -559,12 +544,8 @@ class _NoSimulation(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def not_the_sandbox() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _NoSimulation)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(_NoSimulation) as server:
+        yield url_of(server)
 
 
 def test_only_the_local_sandbox_simulates_traffic(api, not_the_sandbox):

@@ -22,17 +22,15 @@ import inspect
 import json
 import re
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
 import zen_nb
-from zen_nb import ZenClient, ZenConfig
 from zen_nb.errors import ZenAPIError, ZenError
 from zen_nb.objects import Adapter, Flow, Ingester, Plane, Target, Tenant
 from zen_nb.sandbox.schemas import NAME_RULE
 
-from helpers import Api
+from helpers import client_for
 
 PLANE = "plane_dev_us_east_1"
 OTHER_PLANE = "plane_prod_eu_west_1"
@@ -48,22 +46,6 @@ FLOW_FIELDS = {"id", "name", "source", "target", "status", "createdAt", "updated
 
 
 # --- helpers and fixtures -------------------------------------------------------------------
-
-
-def client_for(api: Api, **env: str) -> ZenClient:
-    """A client of the sandbox's demo tenant, with some ``ZEN_*`` variables replaced."""
-    return ZenClient(ZenConfig(environ={**api.box.env(), **env}))
-
-
-def token_of(tenant: Api) -> str:
-    return tenant.session.headers["Authorization"].removeprefix("Bearer ")
-
-
-@pytest.fixture
-def client(api: Api) -> Iterator[ZenClient]:
-    """The demo tenant's client, built as a notebook would: from the five ``ZEN_*`` values."""
-    with client_for(api) as client:
-        yield client
 
 
 def rendered(error: ZenError) -> list[str]:
@@ -193,7 +175,7 @@ def test_a_wrong_token_is_unauthorized_and_never_shown(api):
 
 
 def test_a_token_of_another_tenant_is_forbidden(api, new_tenant):
-    other_token = token_of(new_tenant())
+    other_token = new_tenant().token
     with client_for(api, ZEN_API_TOKEN=other_token) as client:
         error = raised(client.get_tenant)
         assert_no_secret(repr(client), other_token, every_piece=False)
@@ -225,7 +207,7 @@ def test_fan_out_on_plan_team_needs_a_plan_upgrade(client):
 
 def test_fan_out_on_plan_business_plus_makes_a_flow_with_targets(api, new_tenant):
     tenant = new_tenant(plan="business_plus")
-    with client_for(api, ZEN_API_TOKEN=token_of(tenant), ZEN_TENANT_ID=tenant.tenant_id) as client:
+    with client_for(api, ZEN_API_TOKEN=tenant.token, ZEN_TENANT_ID=tenant.tenant_id) as client:
         assert client.get_tenant().plan == "business_plus"
         flow = client.create_flow("fan-out-flow", "ingester_stripe", [STRIPE, SLACK])
         assert isinstance(flow, Flow)

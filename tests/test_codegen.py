@@ -24,7 +24,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -37,7 +36,7 @@ import zen_nb
 from zen_nb.codegen import flow_request_snippets
 from zen_nb.config import ZenConfig
 
-from helpers import Api
+from helpers import Api, serving
 
 LANGUAGES = ("curl", "python", "javascript")
 DEV = "plane_dev_us_east_1"
@@ -227,14 +226,9 @@ class _Recorder(BaseHTTPRequestHandler):
 @pytest.fixture
 def recorder() -> Iterator[ThreadingHTTPServer]:
     """A loopback HTTP server that records what each snippet sends."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    server.seen = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+    with serving(_Recorder) as server:
+        server.seen = []  # type: ignore[attr-defined]
+        yield server
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -20,9 +20,10 @@ import pytest
 import zen_nb
 from zen_nb import ZenConfig, ZenConfigError
 
+from helpers import ZEN_VARIABLES as NAMES
+
 TOKEN = "zen_test_SECRET_q7Vx9Kp2Lm"
 PUBLIC_PREFIX = "zen_test_"
-NAMES = ["ZEN_API_BASE", "ZEN_API_TOKEN", "ZEN_TENANT_ID", "ZEN_PLANE_ID", "ZEN_ADAPTER_ID"]
 ENV = {
     "ZEN_API_BASE": "https://api.zen-mesh.io",
     "ZEN_API_TOKEN": TOKEN,

@@ -7,7 +7,6 @@ import sys
 from typing import Any
 
 import pandas as pd
-import pytest
 
 import zen_nb
 from zen_nb.frames import FLOW_COLUMNS
@@ -29,12 +28,6 @@ EXPECTED_DTYPES = {
     "created_at": "datetime64[ns, UTC]",
     "updated_at": "datetime64[ns, UTC]",
 }
-
-
-@pytest.fixture
-def client(api):
-    with zen_nb.ZenClient(zen_nb.ZenConfig(environ=api.box.env())) as client:
-        yield client
 
 
 def test_an_empty_plane_gives_the_same_columns_anddtypes_as_printed(client):

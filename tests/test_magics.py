@@ -43,9 +43,9 @@ from zen_nb.config import ZenConfig
 from zen_nb.errors import FlowNotFound
 from zen_nb.frames import FLOW_COLUMNS
 
+from helpers import ZEN_VARIABLES as NAMES
 from helpers import Api
 
-NAMES = ["ZEN_API_BASE", "ZEN_API_TOKEN", "ZEN_TENANT_ID", "ZEN_PLANE_ID", "ZEN_ADAPTER_ID"]
 MAGICS = {"zen_setup", "zen_flow_form", "zen_flows", "zen_sandbox"}
 DEV = "plane_dev_us_east_1"
 PROD = "plane_prod_eu_west_1"
@@ -225,7 +225,8 @@ def test_zen_sandbox_start_finds_the_running_sandbox_and_sets_the_environment(
     assert local_sandbox._started is None
     monkeypatch.setenv("ZEN_API_BASE", sandbox.base_url)
     for name in NAMES[1:]:
-        monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(name, "")  # records the original, so what the magic sets is undone too
+        monkeypatch.delenv(name)
     shell.run_line_magic("load_ext", "zen_nb")
 
     shell.run_line_magic("zen_sandbox", "start")

@@ -10,8 +10,6 @@ from __future__ import annotations
 import copy
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -20,6 +18,7 @@ from nbval.plugin import get_sanitize_patterns
 
 from zen_nb.sandbox import DEMO_TOKEN
 
+from helpers import run_pytest
 from notebook_checks import problems
 from notebook_sandbox import NOTEBOOKS, ROOT, SANITIZE_FILE
 
@@ -38,19 +37,6 @@ REQUIRED = [
 
 def code_cells(path: Path) -> int:
     return sum(cell.cell_type == "code" for cell in nbformat.read(path, as_version=4).cells)
-
-
-def run_pytest(*args: str, cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    """``python -m pytest ARGS`` in a new process (its own sandbox, kernels and Jupyter folders)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 # -- what is there ---------------------------------------------------------------------------------

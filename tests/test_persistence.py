@@ -2,7 +2,8 @@
 
 The CLI tests run real ``zen-nb sandbox`` processes (the :class:`CliSandbox` helper of
 ``test_cli.py``) on free loopback ports with ``--db`` in ``tmp_path``, and each test stops the
-processes it started. The in-process tests use ``zen_nb.sandbox.start``.
+processes it started. The in-process tests use ``zen_nb.sandbox.start``; among them, delivery
+attempts survive a restart, and one that was pending when the sandbox stopped becomes ``interrupted``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,19 @@ import requests
 
 from zen_nb import sandbox as sandbox_pkg
 
-from helpers import Api
+from deliveries import (
+    DEADLINE,
+    SLACK,
+    STRIPE,
+    attempts,
+    flow_action,
+    http_target,
+    ingest_ok,
+    make_flow,
+    settled,
+    wait_attempts,
+)
+from helpers import Api, set_retry_schedule
 from processes import CliSandbox, clean_env
 
 FLOWS = "{plane}/delivery-flows"
@@ -157,3 +170,54 @@ def test_in_process_memory_databases_are_independent():
         assert one.create_flow("only-in-second").status_code == 201
         assert [f["name"] for f in one.all_pages(FLOWS)] == ["only-in-first", "only-in-second"]
         assert [f["name"] for f in two.all_pages(FLOWS)] == ["only-in-first"]
+
+
+# -- delivery attempts across a restart ------------------------------------------------------
+
+
+def test_attempts_survive_a_restart_and_a_pending_one_becomes_interrupted(tmp_path, hook):
+    hook.gate = threading.Event()  # the hook never answers while the first sandbox runs
+    db = tmp_path / "delivery.sqlite3"
+    with sandbox_pkg.start(db=db) as box:
+        api = Api(box)
+        set_retry_schedule(api, [0.5])  # stored in the database: the restarted sandbox keeps it
+        target = http_target(api, "hanging-hook", hook.url)
+        hanging = make_flow(api, "hanging-flow", target)
+        quick = make_flow(api, "quick-flow", STRIPE)
+        waiting = flow_action(api, make_flow(api, "waiting-flow", SLACK), "pause")
+        event = ingest_ok(api, {"kept": "ü"})
+        assert [d["state"] for d in event["deliveries"]] == ["queued", "queued", "held"]
+        assert hook.arrived.wait(DEADLINE)
+        before = wait_attempts(api, lambda found: any(a["status"] == "succeeded" for a in found) and len(found) == 2)
+        by_flow = {a["flowId"]: a for a in before}
+        assert by_flow[hanging["id"]]["status"] == "pending"
+        assert by_flow[quick["id"]]["status"] == "succeeded"
+
+    hook.gate = None  # from now on the hook answers at once
+    with sandbox_pkg.start(db=db) as box:
+        api = Api(box)
+        after = attempts(api)[: len(before)]
+        assert [a["id"] for a in after] == [a["id"] for a in before]
+        assert {a["flowId"]: a for a in after}[quick["id"]] == by_flow[quick["id"]]
+        interrupted = {a["flowId"]: a for a in after}[hanging["id"]]
+        assert (interrupted["status"], interrupted["errorCode"], interrupted["responseStatus"]) == (
+            "failed",
+            "interrupted",
+            None,
+        )
+        assert interrupted["createdAt"] == by_flow[hanging["id"]]["createdAt"]
+        # The held delivery of the paused flow survived too: resuming delivers it.
+        flow_action(api, waiting, "resume")
+        resumed = wait_attempts(api, settled(1), flowId=waiting["id"])
+        assert (resumed[0]["eventId"], resumed[0]["trigger"], resumed[0]["status"]) == (
+            event["id"],
+            "resume",
+            "succeeded",
+        )
+        # The interrupted delivery goes on: its next attempt is made on the stored schedule.
+        retried = wait_attempts(api, settled(2), flowId=hanging["id"])
+        assert [(a["attemptNumber"], a["trigger"], a["status"]) for a in retried] == [
+            (1, "initial", "failed"),
+            (2, "automatic", "succeeded"),
+        ]
+        assert len(hook.requests) == 2  # the first, which never answered, and its retry

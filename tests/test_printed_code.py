@@ -16,15 +16,15 @@ import re
 import shlex
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from importlib.metadata import metadata
 
 import pytest
 
 from zen_nb import ZenClient, ZenConfig, ZenConfigError, ZenError, fixes, hints, local_sandbox
 
+from helpers import serving, url_of
 from notebook_sandbox import ROOT
 from processes import CliSandbox, clean_env
 
@@ -48,14 +48,8 @@ def _not_a_sandbox() -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), NotFound)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(NotFound) as server:
+        yield url_of(server)
 
 
 def kit_texts() -> dict[str, str]:

@@ -36,9 +36,9 @@ from zen_nb.display import code_html
 from zen_nb.fixes import BY_CODE as FIXES
 from zen_nb.names import name_problem
 
+from helpers import ZEN_VARIABLES as NAMES
 from helpers import Api
 
-NAMES = ["ZEN_API_BASE", "ZEN_API_TOKEN", "ZEN_TENANT_ID", "ZEN_PLANE_ID", "ZEN_ADAPTER_ID"]
 DEV = "plane_dev_us_east_1"
 PROD = "plane_prod_eu_west_1"
 # One seeded target of each type on the demo plane.
@@ -88,11 +88,6 @@ print(response.json())
 def text(html: str) -> str:
     """An HTML value as the user reads it (entities decoded)."""
     return unescape(html)
-
-
-def token_of(tenant: Api) -> str:
-    """The raw API token of a tenant made by ``new_tenant``."""
-    return tenant.session.headers["Authorization"].removeprefix("Bearer ")
 
 
 def secret_pieces(token: str) -> set[str]:
@@ -180,13 +175,6 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
         monkeypatch.setenv(name, "")  # records the original, so what Apply sets is undone too
         monkeypatch.delenv(name)
     return monkeypatch
-
-
-@pytest.fixture
-def client(api: Api, sandbox) -> Iterator[zen_nb.ZenClient]:
-    """A client of the demo tenant on a sandbox just reset to its seed."""
-    with zen_nb.ZenClient(zen_nb.ZenConfig(environ=sandbox.env())) as demo:
-        yield demo
 
 
 @pytest.fixture
@@ -563,7 +551,7 @@ def test_show_as_code_writes_a_request_that_creates_the_same_flow(form, api, san
 
 def test_a_random_token_appears_nowhere_after_every_step(new_tenant, sandbox):
     tenant = new_tenant(plan="team", seed=True)
-    token = token_of(tenant)
+    token = tenant.token
     environ: dict[str, str] = {}
     setup = zen_nb.SetupForm(environ=environ)
     setup.base_field.value = sandbox.base_url
