@@ -34,22 +34,23 @@ class AuthMiddleware:
             await self.app(scope, receive, send)
             return
         try:
-            token = bearer_token(header(scope, b"authorization"))
-            tenant = await anyio.to_thread.run_sync(self._authenticate, token, segments[1])
+            digest = token_digest(bearer_token(header(scope, b"authorization")))
+            tenant = await anyio.to_thread.run_sync(self._authenticate, digest, segments[1])
         except ApiError as error:
             if error.status == 401:
                 # RFC 9110 11.6.1 / RFC 6750 3: a 401 names the scheme that would be accepted.
                 error.headers.setdefault("WWW-Authenticate", 'Bearer realm="zen-mesh"')
             await send_error(scope, send, error)
             return
-        state(scope)["token_digest"] = token_digest(token)
+        state(scope)["token_digest"] = digest
         state(scope)["tenant"] = tenant
         await self.app(scope, receive, send)
 
-    def _authenticate(self, token: str, path_tenant: str) -> Tenant:
-        """The token's tenant, if it is the path's; else the 401, 404 or 403 that says why not."""
+    def _authenticate(self, digest: str, path_tenant: str) -> Tenant:
+        """The tenant of the token with this digest, if it is the path's; else the 401, 404 or 403
+        that says why not."""
         with self.store.snapshot() as db:
-            tenant = tenant_by_token(db, token_digest(token))
+            tenant = tenant_by_token(db, digest)
             if tenant is None:
                 raise ApiError(
                     401,

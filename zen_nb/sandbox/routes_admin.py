@@ -29,11 +29,20 @@ ADMIN_HINT = "send 'Authorization: Bearer <admin token>': the admin token that t
 ADMIN_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="zen-nb-sandbox"'}
 
 
+def _presented_token(request: Request) -> str:
+    """The token of an ``Authorization: Bearer ...`` header, or "" when there is none."""
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def _is_admin(request: Request, token: str) -> bool:
+    expected: str = request.app.state.admin_token
+    return hmac.compare_digest(token.encode(), expected.encode())
+
+
 def require_admin(request: Request) -> None:
     """401 unless the request carries this sandbox's admin token."""
-    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
-    expected: str = request.app.state.admin_token
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+    if not _is_admin(request, _presented_token(request)):
         raise ApiError(
             401,
             "unauthenticated",
@@ -134,16 +143,15 @@ def set_delivery(store: StoreDep, body: DeliverySettings) -> dict[str, Any]:
 
 def _simulating_tenant(request: Request, store: StoreDep, asked: str | None) -> str:
     """The tenant to simulate for: any with the admin token, only its own with a tenant token."""
-    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
-    token = token.strip()
-    if scheme.lower() == "bearer" and hmac.compare_digest(token.encode(), request.app.state.admin_token.encode()):
+    token = _presented_token(request)
+    if _is_admin(request, token):
         tenant_id = asked or DEMO_TENANT_ID
         with store.snapshot() as db:
             if not tenant_exists(db, tenant_id):
                 raise NotFound("tenant", tenant_id, field="tenantId")
         return tenant_id
     tenant = None
-    if scheme.lower() == "bearer" and token:
+    if token:
         with store.snapshot() as db:
             tenant = tenant_by_token(db, token_digest(token))
     if tenant is None:
