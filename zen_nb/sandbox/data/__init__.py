@@ -4,7 +4,8 @@ One module per family of tables, each a set of typed functions that take a conne
 :class:`Store` (``store.transaction()`` to write, ``store.snapshot()`` to read):
 
 - ``schema``: the tables, and the migrations that bring an older database up to date;
-- ``connection``: :class:`Store`, the one writer and the per-thread readers;
+- ``connection``: :class:`Store`, the one writer and the per-thread readers (one of which
+  never waits, for reads on the event loop);
 - ``updates``: the one way a PATCH changes a named row;
 - ``constraints``: the layer's errors (:class:`NotFound`, :class:`NameTaken`), the only code
   that reads a constraint violation;
@@ -18,7 +19,7 @@ of the sandbox writes SQL (``tests/test_architecture.py`` checks it).
 
 from __future__ import annotations
 
-from .connection import Store, stamp, utc_now
+from .connection import Store, WouldWait, stamp, utc_now
 from .constraints import DataError, NameTaken, NotFound
 
-__all__ = ["DataError", "NameTaken", "NotFound", "Store", "stamp", "utc_now"]
+__all__ = ["DataError", "NameTaken", "NotFound", "Store", "WouldWait", "stamp", "utc_now"]

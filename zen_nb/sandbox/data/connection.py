@@ -9,8 +9,13 @@ the same data, so there reads share the writer's connection and lock.
 ``synchronous=NORMAL`` in WAL mode keeps every committed transaction across a crash of the
 process (``kill -9``); only a power loss could cost the last few.
 
-Every call here blocks: the server calls the data layer from worker threads, never from its
-event loop.
+Every call here may block, so the server calls the data layer from worker threads, with one
+exception: :meth:`Store.snapshot_nowait`, a read that never waits (busy timeout 0, no lock
+waited for). It raises :class:`WouldWait` where a read would have to wait, so the event loop
+can answer a point read (a token, a flow by id) in one step and leave only the rare read that
+would wait to a worker thread. Under load, each hop to a worker thread costs a turn in the
+queue for the interpreter's lock: a point read served on the loop answers as fast as
+``/health``.
 """
 
 from __future__ import annotations
@@ -25,6 +30,11 @@ from pathlib import Path
 from .schema import UnusableDatabase, create_or_migrate
 
 BUSY_TIMEOUT_MS = 10_000
+_WAITING_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+class WouldWait(Exception):
+    """A read that must not wait would have had to: the database is locked for the moment."""
 
 
 def utc_now() -> str:
@@ -38,18 +48,18 @@ def stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def _connect(path: str, *, read_only: bool = False) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+def _connect(path: str, *, read_only: bool = False, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=busy_timeout_ms / 1000)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
     if read_only:
         conn.execute("PRAGMA query_only = ON")
     return conn
 
 
 class Store:
-    """The sandbox's database: one writing connection, and a reading connection per thread."""
+    """The sandbox's database: one writing connection, and reading connections per thread."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
@@ -112,12 +122,43 @@ class Store:
         finally:
             reader.execute("COMMIT")
 
-    def _reader(self) -> sqlite3.Connection:
+    @contextmanager
+    def snapshot_nowait(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction like :meth:`snapshot` that never waits: :class:`WouldWait` instead.
+
+        On a file database it reads through this thread's connection with a busy timeout of 0:
+        in WAL mode a reader waits for nothing but a rare lock (a connection in exclusive
+        mode, the WAL's recovery), and then this raises at once. On ``:memory:``, where reads
+        take the writer's lock, it raises if a write holds that lock.
+        """
+        if self.in_memory:
+            if not self._lock.acquire(blocking=False):
+                raise WouldWait
+            try:
+                with self.snapshot() as db:
+                    yield db
+            finally:
+                self._lock.release()
+            return
+        reader = self._reader(waits=False)
+        try:
+            reader.execute("BEGIN DEFERRED")
+            try:
+                yield reader
+            finally:
+                reader.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode in _WAITING_CODES:
+                raise WouldWait from error
+            raise
+
+    def _reader(self, waits: bool = True) -> sqlite3.Connection:
         self._check_open()
-        reader = getattr(self._local, "reader", None)
+        name = "reader" if waits else "nowait_reader"
+        reader = getattr(self._local, name, None)
         if reader is None:
-            reader = _connect(self.path, read_only=True)
-            self._local.reader = reader
+            reader = _connect(self.path, read_only=True, busy_timeout_ms=BUSY_TIMEOUT_MS if waits else 0)
+            setattr(self._local, name, reader)
             with self._readers_lock:
                 self._readers.append(reader)
         return reader
