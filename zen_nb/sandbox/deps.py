@@ -1,7 +1,9 @@
 """What every route needs: the store, the caller's tenant, and the plane of the path.
 
-FastAPI runs these (plain ``def``) on its worker threads, so their database reads never block
-the event loop. ``tenantId`` and ``planeId`` are declared here, once, so that every operation
+They are ``async``: FastAPI would run a plain ``def`` on a worker thread, one hop each, and
+under load each hop waits its turn for the interpreter's lock. The plane check is one point
+read, answered on the loop by :func:`~.reads.read_now` (which leaves a read that would wait to a
+worker thread). ``tenantId`` and ``planeId`` are declared here, once, so that every operation
 under them documents them.
 """
 
@@ -14,14 +16,15 @@ from fastapi import Depends, Path, Request
 from .data import NotFound, Store
 from .data.catalog import plane_exists
 from .data.tenants import Tenant
+from .reads import read_now
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     """The app's database."""
     return request.app.state.store
 
 
-def get_tenant(
+async def get_tenant(
     request: Request,
     tenantId: Annotated[str, Path(description="your tenant's id (ZEN_TENANT_ID), e.g. tenant_demo")],  # noqa: N803
 ) -> Tenant:
@@ -29,15 +32,14 @@ def get_tenant(
     return request.state.tenant
 
 
-def get_plane_id(
+async def get_plane_id(
     planeId: Annotated[str, Path(description="the plane (cluster) id (ZEN_PLANE_ID), e.g. plane_dev_us_east_1")],  # noqa: N803
     store: Annotated[Store, Depends(get_store)],
     tenant: Annotated[Tenant, Depends(get_tenant)],
 ) -> str:
     """The plane of the path, after checking that the tenant has it (404 ``plane_not_found``)."""
-    with store.snapshot() as db:
-        if not plane_exists(db, tenant.id, planeId):
-            raise NotFound("plane", planeId)
+    if not await read_now(store, lambda db: plane_exists(db, tenant.id, planeId)):
+        raise NotFound("plane", planeId)
     return planeId
 
 

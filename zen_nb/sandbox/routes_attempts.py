@@ -13,6 +13,7 @@ from .data.flows import flow_exists
 from .deps import PlaneDep, StoreDep, TenantDep
 from .errors import ApiError
 from .pagination import CursorParam, LimitParam, decode_cursor, list_key, page
+from .reads import read_now
 from .timestamps import parse_timestamp
 
 router = APIRouter(prefix="/tenants/{tenantId:id}/clusters/{planeId:id}/delivery-attempts", tags=["delivery attempts"])
@@ -87,9 +88,8 @@ def list_attempts(
 
 
 @router.get("/{attemptId:id}", summary="Get a delivery attempt")
-def get_attempt(store: StoreDep, tenant: TenantDep, plane_id: PlaneDep, attemptId: str) -> dict:  # noqa: N803
-    with store.snapshot() as db:
-        return attempt_json(attempts.require_attempt(db, tenant.id, plane_id, attemptId))
+async def get_attempt(store: StoreDep, tenant: TenantDep, plane_id: PlaneDep, attemptId: str) -> dict:  # noqa: N803
+    return attempt_json(await read_now(store, lambda db: attempts.require_attempt(db, tenant.id, plane_id, attemptId)))
 
 
 @router.post("/{attemptId:id}/retry", status_code=202, summary="Retry by hand: a new attempt, trigger manual")

@@ -10,6 +10,7 @@ from . import paths  # noqa: F401 - registers the "id" path convertor of the rou
 from .data import NotFound, catalog
 from .deps import PlaneDep, StoreDep, TenantDep
 from .pagination import CursorParam, LimitParam, decode_cursor, list_key, page
+from .reads import read_now
 
 router = APIRouter(prefix="/tenants/{tenantId:id}", tags=["tenant"])
 
@@ -38,7 +39,7 @@ def ingester_json(row: Any) -> dict[str, Any]:
 
 
 @router.get("", summary="Get the tenant")
-def get_tenant_route(tenant: TenantDep) -> dict[str, Any]:
+async def get_tenant_route(tenant: TenantDep) -> dict[str, Any]:
     return {"id": tenant.id, "name": tenant.name, "plan": tenant.plan}
 
 
@@ -52,9 +53,8 @@ def list_planes(store: StoreDep, tenant: TenantDep, limit: LimitParam = 50, curs
 
 
 @router.get("/clusters/{planeId:id}", summary="Get a plane")
-def get_plane(store: StoreDep, tenant: TenantDep, plane_id: PlaneDep) -> dict[str, Any]:
-    with store.snapshot() as db:
-        row = catalog.get_plane(db, tenant.id, plane_id)
+async def get_plane(store: StoreDep, tenant: TenantDep, plane_id: PlaneDep) -> dict[str, Any]:
+    row = await read_now(store, lambda db: catalog.get_plane(db, tenant.id, plane_id))
     if row is None:  # deleted since the plane check: only a reset does that
         raise NotFound("plane", plane_id)
     return plane_json(row)
@@ -83,9 +83,8 @@ def list_ingesters(
 
 
 @router.get("/clusters/{planeId:id}/ingesters/{ingesterId:id}", summary="Get an ingester")
-def get_ingester(store: StoreDep, tenant: TenantDep, plane_id: PlaneDep, ingesterId: str) -> dict:  # noqa: N803
-    with store.snapshot() as db:
-        row = catalog.get_ingester(db, tenant.id, plane_id, ingesterId)
+async def get_ingester(store: StoreDep, tenant: TenantDep, plane_id: PlaneDep, ingesterId: str) -> dict:  # noqa: N803
+    row = await read_now(store, lambda db: catalog.get_ingester(db, tenant.id, plane_id, ingesterId))
     if row is None:
         raise NotFound("ingester", ingesterId, plane_id)
     return ingester_json(row)

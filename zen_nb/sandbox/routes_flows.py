@@ -22,6 +22,7 @@ from .deps import PlaneDep, StoreDep, TenantDep
 from .errors import ApiError
 from .ids import new_id
 from .pagination import CursorParam, LimitParam, decode_cursor, list_key, page
+from .reads import read_now
 from .schemas import FlowCreate, FlowUpdate, TargetRef
 
 router = APIRouter(prefix="/tenants/{tenantId:id}/clusters/{planeId:id}/delivery-flows", tags=["delivery flows"])
@@ -147,9 +148,8 @@ def list_flows(
 
 
 @router.get("/{flowId:id}", summary="Get a delivery flow")
-def get_flow(store: StoreDep, tenant: TenantDep, plane_id: PlaneDep, flowId: str) -> dict:  # noqa: N803
-    with store.snapshot() as db:
-        return render_flow(db, flows.require_flow(db, tenant.id, plane_id, flowId))
+async def get_flow(store: StoreDep, tenant: TenantDep, plane_id: PlaneDep, flowId: str) -> dict:  # noqa: N803
+    return await read_now(store, lambda db: render_flow(db, flows.require_flow(db, tenant.id, plane_id, flowId)))
 
 
 @router.patch("/{flowId:id}", summary="Update a delivery flow (name, description, status, target)")

@@ -12,6 +12,7 @@ from .deps import PlaneDep, StoreDep, TenantDep
 from .errors import ApiError
 from .ids import new_id
 from .pagination import CursorParam, LimitParam, decode_cursor, list_key, page
+from .reads import read_now
 from .schemas import TargetCreate, TargetUpdate
 
 router = APIRouter(prefix="/tenants/{tenantId:id}/clusters/{planeId:id}/targets", tags=["targets"])
@@ -72,9 +73,8 @@ def list_targets(
 
 
 @router.get("/{targetId:id}", summary="Get a target")
-def get_target(store: StoreDep, tenant: TenantDep, plane_id: PlaneDep, targetId: str) -> dict:  # noqa: N803
-    with store.snapshot() as db:
-        return target_json(targets.require_target(db, tenant.id, plane_id, targetId))
+async def get_target(store: StoreDep, tenant: TenantDep, plane_id: PlaneDep, targetId: str) -> dict:  # noqa: N803
+    return target_json(await read_now(store, lambda db: targets.require_target(db, tenant.id, plane_id, targetId)))
 
 
 @router.patch("/{targetId:id}", summary="Update a target")
