@@ -14,6 +14,7 @@ tokens (which also begins ``zen_nb``, so it is not counted) and a distinctive se
 from __future__ import annotations
 
 import itertools
+import shlex
 
 import pytest
 
@@ -62,6 +63,11 @@ def config_error(environ: dict[str, str], **keywords: str) -> ZenConfigError:
     with pytest.raises(ZenConfigError) as caught:
         ZenConfig(environ=environ, **keywords)
     return caught.value
+
+
+def how_to_set(name: str) -> str:
+    """The line of a configuration error's fix that sets ``name`` in a shell: the token read unseen, never typed."""
+    return "read -rs ZEN_API_TOKEN && export ZEN_API_TOKEN" if name == "ZEN_API_TOKEN" else f'export {name}="..."'
 
 
 def without(*names: str) -> dict[str, str]:
@@ -160,8 +166,8 @@ def test_as_env_round_trips():
 def test_export_lines_are_the_recipe_prerequisites_without_the_token():
     lines = ZenConfig(environ=ENV).export_lines().splitlines()
     assert [line.split("=")[0] for line in lines] == [f"export {name}" for name in NAMES]
-    assert lines[0] == 'export ZEN_API_BASE="https://api.zen-mesh.io"'
-    assert lines[2] == f'export ZEN_TENANT_ID="{ENV["ZEN_TENANT_ID"]}"'
+    assert lines[0] == "export ZEN_API_BASE=https://api.zen-mesh.io"  # one shell word: quoted only where needed
+    assert lines[2] == f"export ZEN_TENANT_ID={shlex.quote(ENV['ZEN_TENANT_ID'])}"
     assert_no_secret("\n".join(lines))
 
 
@@ -191,7 +197,7 @@ def test_one_error_names_exactly_every_missing_variable(missing):
         assert (name in error.message) == (name in missing), (name, error.message)
     assert "not set" in error.message
     for name in NAMES:
-        assert (f'export {name}="..."' in error.fix) == (name in missing), (name, error.fix)
+        assert (how_to_set(name) in error.fix) == (name in missing), (name, error.fix)
     assert "zen-nb sandbox" in error.fix  # the sandbox hint
     assert "zen_nb.sandbox.start()" in error.fix
 
@@ -214,7 +220,7 @@ def test_the_recipe_placeholders_are_refused_by_name():
     assert "placeholder" in error.message
     for name in ("ZEN_API_BASE", "ZEN_PLANE_ID", "ZEN_ADAPTER_ID"):
         assert name not in error.message
-    assert 'export ZEN_API_TOKEN="..."' in error.fix
+    assert how_to_set("ZEN_API_TOKEN") in error.fix
     assert 'export ZEN_TENANT_ID="..."' in error.fix
     assert "zen-nb sandbox" in error.fix
 
@@ -228,7 +234,7 @@ def test_missing_and_placeholder_variables_are_named_in_one_error():
     error = config_error({**RECIPE_ENV, "ZEN_PLANE_ID": ""})
     for name in ("ZEN_API_TOKEN", "ZEN_TENANT_ID", "ZEN_PLANE_ID"):
         assert name in error.message
-        assert f'export {name}="..."' in error.fix
+        assert how_to_set(name) in error.fix
 
 
 @pytest.mark.parametrize("base", ["api.zen-mesh.io", "localhost:8765", "ftp://api.zen-mesh.io", "htp://x"])
@@ -248,7 +254,7 @@ def test_a_base_without_a_host_is_refused(base):
 def test_a_bad_base_and_a_missing_variable_are_both_shown_how_to_set():
     error = config_error({**without("ZEN_API_TOKEN"), "ZEN_API_BASE": "api.zen-mesh.io"})
     assert "ZEN_API_BASE" in error.message and "ZEN_API_TOKEN" in error.message
-    assert 'export ZEN_API_TOKEN="..."' in error.fix
+    assert how_to_set("ZEN_API_TOKEN") in error.fix
     assert 'export ZEN_API_BASE="..."' in error.fix
 
 

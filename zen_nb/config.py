@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, fields
 from urllib.parse import urlsplit
 
 from .errors import ZenConfigError
-from .hints import SANDBOX_COMMAND, START_SANDBOX_PYTHON, code
+from .hints import SANDBOX_COMMAND, SETUP_FORM, START_SANDBOX_PYTHON, code
+from .quoting import shell_word
 from .vocabulary import ENV_ADAPTER_ID, ENV_API_BASE, ENV_API_TOKEN, ENV_PLANE_ID, ENV_TENANT_ID
 
 VARIABLES = {
@@ -22,6 +23,10 @@ VARIABLES = {
     "plane_id": ENV_PLANE_ID,
     "adapter_id": ENV_ADAPTER_ID,
 }
+
+# Sets ZEN_API_TOKEN in bash or zsh from what is pasted, unseen and out of the shell's history.
+_TOKEN_PROMPT_SHELL = f"read -rs {ENV_API_TOKEN} && export {ENV_API_TOKEN}"
+_KEYWORD_OF = {variable: keyword for keyword, variable in VARIABLES.items()}
 
 PLACEHOLDER_PREFIX = "replace-with-"
 SANDBOX_HINT = (
@@ -82,10 +87,17 @@ class ZenConfig:
         """The recipe's ``export`` lines for a shell, with these values but never the token.
 
         The token line keeps the recipe's placeholder, which ``ZenConfig`` refuses until it is
-        replaced: printed lines end up in saved notebooks, logs and screen shares.
+        replaced: printed lines end up in saved notebooks, logs and screen shares. Its comment
+        says how to set the real one unseen and out of the shell's history. Each value is one
+        shell word (single-quoted where needed), so a value with ``$(...)`` or a quote in it is
+        exported as it is and never runs.
         """
-        lines = [f'export {name}="{value}"' for name, value in self.as_env().items() if name != "ZEN_API_TOKEN"]
-        lines.insert(1, f'export ZEN_API_TOKEN="{PLACEHOLDER_PREFIX}your-api-token"  # not shown: paste yours')
+        lines = [f"export {name}={shell_word(value)}" for name, value in self.as_env().items() if name != ENV_API_TOKEN]
+        lines.insert(
+            1,
+            f"export {ENV_API_TOKEN}={PLACEHOLDER_PREFIX}your-api-token  # not shown: set yours unseen with "
+            f"{_TOKEN_PROMPT_SHELL}",
+        )
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -114,10 +126,30 @@ def _check(values: dict[str, str]) -> None:
     if bad_base:
         problems.append(f"ZEN_API_BASE must be an http:// or https:// URL with a host (it is {base!r})")
     if problems:
-        names = missing + placeholders + (["ZEN_API_BASE"] if bad_base else [])
-        example = "\n".join(f'  export {name}="..."' for name in names)
+        names = list(dict.fromkeys(missing + placeholders + (["ZEN_API_BASE"] if bad_base else [])))
         raise ZenConfigError(
-            "The Zen Mesh configuration is incomplete: " + "; ".join(problems) + ".",
-            fix=f"Set them in the shell that starts Jupyter:\n{example}\nor in Python with os.environ[...] = ..., "
-            f"or pass them to ZenConfig as keywords (api_base=..., tenant_id=...). {SANDBOX_HINT}",
+            "The Zen Mesh configuration is incomplete: " + "; ".join(problems) + ".", fix=_setting_fix(names)
         )
+
+
+def _setting_fix(names: list[str]) -> str:
+    """How to set these variables, the token never in code.
+
+    A token typed into a cell stays in IPython's history database (and in a saved notebook), and
+    one typed into an ``export`` line stays in the shell's history: the token is entered in the
+    form, or read unseen (by the shell's ``read -s`` or Python's getpass), never written out.
+    """
+    others = [name for name in names if name != ENV_API_TOKEN]
+    token = ENV_API_TOKEN in names
+    lines = [f'  export {name}="..."' for name in others]
+    if token:
+        lines.append(f"  {_TOKEN_PROMPT_SHELL}   (then paste the token and press Enter: it is neither shown nor kept)")
+    fix = f"Set {'them' if len(names) > 1 else 'it'} in the shell that starts Jupyter:\n" + "\n".join(lines) + "\n"
+    form = f"enter the token in the form of {code(SETUP_FORM)} or read it with Python's getpass"
+    if others:
+        fix += f'or in Python with os.environ["{others[0]}"] = "..." (or ZenConfig keywords such as '
+        fix += f"{_KEYWORD_OF[others[0]]}=...)"
+        fix += f", but never the token: a cell stays in IPython's history, so {form}. " if token else ". "
+    else:
+        fix += f"or {form}: never write it into a cell, whose code stays in IPython's history. "
+    return fix + SANDBOX_HINT

@@ -6,9 +6,13 @@ The API's own message says what went wrong; these say where the user fixes it (w
 
 from __future__ import annotations
 
-from .hints import NEW_CLIENT, SANDBOX_COMMAND, START_SANDBOX_PYTHON, code
+from .hints import NEW_CLIENT, SANDBOX_COMMAND, SETUP_FORM, START_SANDBOX_PYTHON, code
 
 BY_CODE = {
+    "delivery_queue_full": (
+        "This tenant's delivery queue is full: wait for Retry-After, find the slow or failing target "
+        "(attempts with status='failed'), and pause or delete the flows you do not need."
+    ),
     "plane_not_found": "The plane ID does not exist: check ZEN_PLANE_ID (`client.list_planes()` lists your planes).",
     "ingester_not_found": (
         "The ingester ID does not exist: check the flow's source "
@@ -35,7 +39,10 @@ BY_CODE = {
         "Single target per flow: create one flow per target; fan-out to several targets needs the Business+ plan."
     ),
     "forbidden": "The token belongs to another tenant: check that ZEN_TENANT_ID and ZEN_API_TOKEN belong together.",
-    "unauthenticated": "Check ZEN_API_TOKEN: it must be a valid API token of your tenant.",
+    "unauthenticated": (
+        "Check ZEN_API_TOKEN: it must be a valid API token of your tenant. Enter another in the form of "
+        f"{code(SETUP_FORM)}, not in a cell: IPython keeps the code of every cell in its history."
+    ),
     "idempotency_key_reused": "Use a new Idempotency-Key for a different request.",
     "idempotency_key_in_use": "A request with this Idempotency-Key is still running: wait for it, then retry.",
     "payload_too_large": "Send a body under 1 MiB.",

@@ -14,6 +14,9 @@ INSTALL_LAB = "pip install 'zen_nb[lab]'"
 # In Python (a notebook or a script): a sandbox in this process, and the five ZEN_* variables for it.
 START_SANDBOX_PYTHON = "import os, zen_nb; os.environ.update(zen_nb.sandbox.start().env())"
 NEW_CLIENT = "client = zen_nb.ZenClient()"
+# In a notebook: the form that takes the token into the kernel without it being written into a cell
+# (a cell's code stays in IPython's history database and in the saved notebook).
+SETUP_FORM = "import zen_nb; zen_nb.setup()"
 # In IPython after %load_ext zen_nb: find a running sandbox or start one, and set ZEN_* for it.
 SANDBOX_MAGIC = "%zen_sandbox start"
 

@@ -1,13 +1,21 @@
-"""The IPython magics of ``%load_ext zen_nb``: ``%zen_setup``, ``%zen_flow_form``, ``%zen_flows``, ``%zen_sandbox``."""
+"""The IPython magics of ``%load_ext zen_nb``: ``%zen_setup``, ``%zen_flow_form``, ``%zen_flows``, ``%zen_sandbox``.
+
+A usage error names the option that is wrong and what it takes, but never repeats a value that
+was given: argparse's own messages do (``invalid choice: '...'``, ``unrecognized arguments:
+...``), and a value pasted into the wrong place may be a token, which would then be shown in
+the output and kept in the notebook.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.utils.process import arg_split
 
 from .vocabulary import FLOW_STATUSES, TARGET_TYPES
 
@@ -41,7 +49,7 @@ class ZenMagics(Magics):
     @line_magic
     def zen_flows(self, line: str) -> Any:
         """The flows as a DataFrame (zen_nb.load_flows())."""
-        args = parse_argstring(self.zen_flows, line)
+        args = _parse(self.zen_flows, "%zen_flows", line)
         if args.plane and args.all_planes:
             raise UsageError("%zen_flows: give --plane or --all-planes, not both")
         from .frames import load_flows
@@ -60,7 +68,7 @@ class ZenMagics(Magics):
     @line_magic
     def zen_sandbox(self, line: str) -> None:
         """The local sandbox: start sets the ZEN_* variables of this kernel to its demo tenant."""
-        args = parse_argstring(self.zen_sandbox, line)
+        args = _parse(self.zen_sandbox, "%zen_sandbox", line)
         from . import local_sandbox
 
         if args.action == "start":
@@ -73,6 +81,53 @@ class ZenMagics(Magics):
             print(local_sandbox.status())
 
 
+_HIDDEN = "<value not shown>"
+# A value this long may be a secret: hidden wherever it occurs in a message, not only where argparse quotes it.
+_SECRET_LENGTH = 6
+
+
 def _no_arguments(name: str, line: str) -> None:
     if line.strip():
-        raise UsageError(f"{name} takes no arguments (got {line.strip()!r})")
+        count = len(arg_split(line, strict=False))
+        raise UsageError(
+            f"{name} takes no arguments (it was given {count}, not shown in case one is a secret): run {name} alone"
+        )
+
+
+def _parse(magic: Any, name: str, line: str) -> Any:
+    """The magic's arguments, or a :class:`UsageError` that repeats no value of ``line``."""
+    try:
+        return parse_argstring(magic, line)
+    except ValueError:  # shlex: "No closing quotation", whose message holds no value
+        raise UsageError(f"{name}: a quote in the arguments is not closed") from None
+    except UsageError as error:
+        raise UsageError(f"{name}: {_without_values(str(error), magic.parser, line)}") from None
+
+
+def _without_values(message: str, parser: Any, line: str) -> str:
+    """argparse's ``message`` with every word of ``line`` that is not an option name or a choice hidden."""
+    known = {option for action in parser._actions for option in action.option_strings}
+    known |= {str(choice) for action in parser._actions for choice in action.choices or ()}
+    hidden = set()
+    for word in arg_split(line, strict=False):
+        option, equals, value = word.partition("=")
+        if word in known:
+            continue
+        hidden.add(word)
+        if equals and option in known:
+            hidden.add(value)
+    hidden.discard("")
+    # argparse lists what it could not use after this phrase, as the words were given.
+    message = re.sub(
+        r"(unrecognized arguments: )(.*)$",
+        lambda found: found[1] + " ".join(word if word in known else _HIDDEN for word in found[2].split(" ")),
+        message,
+    )
+    # ... and an abbreviated option as it was given, a value after "=" included.
+    message = re.sub(r"(ambiguous option: )\S+", lambda found: found[1] + _HIDDEN, message)
+    for value in sorted(hidden, key=len, reverse=True):
+        for quoted in (repr(value), f'"{value}"'):
+            message = message.replace(quoted, _HIDDEN)
+        if len(value) >= _SECRET_LENGTH:
+            message = message.replace(value, _HIDDEN)
+    return message

@@ -1,7 +1,8 @@
 """Forms for JupyterLab (ipywidgets 8): set up the ``ZEN_*`` environment, and create a flow.
 
 They leave the kernel in the state the recipe's plain code expects (``os.environ`` set), show
-results and errors in place, and never put the API token into a widget's state or an output.
+results and errors in place, and never put the API token into a widget's state, an output, or a
+message from the kernel to a front end.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 The token field is a password field that is never filled with the current token: a token
 typed into it is taken into this Python object at once (on Enter or leaving the field) and
-the field is emptied, so no widget's state ever holds it.
+the field is emptied, so no widget's state ever holds it. The kernel never sends it back to a
+front end either (:class:`TokenField`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import MutableMapping
 from typing import Any
 
 import ipywidgets as widgets
+from traitlets import Unicode
 
 from .. import local_sandbox
 from ..config import VARIABLES, ZenConfig
@@ -26,6 +28,20 @@ _TOKEN_UNSET = "not set: paste your API token, then press Enter"
 _TOKEN_TAKEN = "entered (hidden): press Apply to use it"
 
 
+class TokenField(widgets.Password):
+    """A password field whose typed value the kernel never echoes to the front ends.
+
+    ipywidgets 8 echoes every state update that one front end sends to all the front ends of the
+    kernel (``echo_update``, so that they agree); for a token that means every browser tab and
+    every collaborator on the kernel receives it. Tagged ``echo_update=False`` (ipywidgets' own
+    per-trait switch, used for ``FileUpload.value``), the value goes from the browser where it is
+    typed to the kernel only; the form then empties the field, and the front ends receive that
+    empty value as an ordinary update.
+    """
+
+    value = Unicode(help="String value").tag(sync=True, echo_update=False)
+
+
 class SetupForm(widgets.VBox):
     """Fields for ZEN_API_BASE, ZEN_API_TOKEN, ZEN_TENANT_ID, ZEN_PLANE_ID, ZEN_ADAPTER_ID."""
 
@@ -34,7 +50,7 @@ class SetupForm(widgets.VBox):
         self._token: str | None = None  # a token entered here or found for the sandbox, not yet applied
         env = self._environ
         self.base_field = _variable_field(env, "ZEN_API_BASE", "https://api.zen-mesh.io")
-        self.token_field = widgets.Password(
+        self.token_field = TokenField(
             value="",
             description="ZEN_API_TOKEN",
             continuous_update=False,
