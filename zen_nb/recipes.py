@@ -29,10 +29,17 @@ A ``.new.ipynb`` follows the same rules on later upgrades: overwritten while the
 changed it, kept otherwise (the next version then goes beside it, ``<name>.new.new.ipynb``).
 Once a version has been written there, deleting or editing that file dismisses it: it is not
 written again until another version ships.
+
+A symbolic link in the workspace is never followed: not read, not written through, not replaced
+(zen-nb lab writes regular files only, so a link is something the user made). A link where a
+recipe goes, even one that points nowhere, is the user's own, so the recipe is written beside it;
+a link in the manifest's place leaves the manifest unsaved. The workspace folder itself may be a link to a
+folder (a data directory moved to another disk); one that points nowhere is refused with the fix.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -59,6 +66,14 @@ class RecipesNotFound(RuntimeError):
     """No recipe notebooks here: neither a source checkout nor an installed copy."""
 
 
+class WorkspaceUnusable(RecipesNotFound):
+    """The recipes cannot be copied into the workspace (a link that points nowhere, no permission...).
+
+    A kind of :class:`RecipesNotFound`: either way there is no folder of recipes to open, and
+    the message names the path and what to do.
+    """
+
+
 @dataclass
 class RecipeFolder:
     """The folder JupyterLab opens, and what was done to get it ready (file names, sorted)."""
@@ -68,6 +83,7 @@ class RecipeFolder:
     updated: list[str] = field(default_factory=list)  # an untouched copy, replaced by the new version
     kept: dict[str, Path] = field(default_factory=dict)  # the user's own copy -> the new version beside it
     unchanged: list[str] = field(default_factory=list)  # nothing to do (current, or the user's with nothing new)
+    links: list[str] = field(default_factory=list)  # symbolic links where a recipe goes: never followed
 
     def summary_lines(self) -> list[str]:
         """The banner's lines about what changed in the folder; none when nothing did."""
@@ -77,7 +93,13 @@ class RecipeFolder:
         if self.updated:
             lines.append(f"  updated to the new version (you had not changed them): {', '.join(self.updated)}")
         for name, new in self.kept.items():
-            lines.append(f"  kept your own version of {name}; the new version is beside it: {new.name}")
+            if name in self.links:
+                lines.append(
+                    f"  {name} is a symbolic link, left as it is (zen-nb lab never writes through a link); "
+                    f"the recipe is beside it: {new.name}"
+                )
+            else:
+                lines.append(f"  kept your own version of {name}; the new version is beside it: {new.name}")
         return lines
 
 
@@ -129,10 +151,27 @@ def fingerprint(data: bytes) -> str:
     return "cells:" + hashlib.sha256(json.dumps(authored).encode()).hexdigest()
 
 
+_NO_LINK = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)  # O_NONBLOCK: a FIFO does not hang the read
+
+
+def _read_no_link(path: Path) -> bytes:
+    """The bytes of the file at ``path``, never through a symbolic link (an :class:`OSError` for one)."""
+    if path.is_symlink():  # O_NOFOLLOW refuses one too; this is for systems without it
+        raise OSError(errno.ELOOP, "a symbolic link is not followed", str(path))
+    fd = os.open(path, os.O_RDONLY | _NO_LINK)
+    with os.fdopen(fd, "rb") as file:
+        return file.read()
+
+
+def _present(path: Path) -> bool:
+    """Whether anything is at ``path``, a symbolic link that points nowhere included."""
+    return os.path.lexists(path)
+
+
 def _file_fingerprint(path: Path) -> str | None:
-    """The fingerprint of the file at ``path``; None when it cannot be read at all."""
+    """The fingerprint of the file at ``path``; None when it cannot be read at all, or is a link."""
     try:
-        return fingerprint(path.read_bytes())
+        return fingerprint(_read_no_link(path))
     except OSError:
         return None
 
@@ -155,7 +194,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
 def read_manifest(workspace: Path) -> Records:
     """What was copied into ``workspace``; empty when there is no manifest or it cannot be read."""
     try:
-        manifest = json.loads((workspace / MANIFEST_NAME).read_bytes())
+        manifest = json.loads(_read_no_link(workspace / MANIFEST_NAME))
         if manifest["format"] != MANIFEST_FORMAT:
             return {}
         return {
@@ -177,8 +216,10 @@ def _write_manifest(workspace: Path, records: Records) -> None:
     }
     data = (json.dumps(manifest, indent=1) + "\n").encode()
     path = workspace / MANIFEST_NAME
+    if path.is_symlink():
+        return  # the user's link: not replaced, and not written through
     with suppress(OSError):
-        if path.read_bytes() == data:
+        if _read_no_link(path) == data:
             return
     with suppress(OSError):
         _write_atomically(path, data)
@@ -205,11 +246,13 @@ class _Copier:
     def place(self, name: str, data: bytes, shipped: str, folder: RecipeFolder) -> None:
         """Bring the workspace's copy of recipe ``name`` to the shipped version, or write it beside."""
         target = self.workspace / name
-        if not target.exists():
+        if not _present(target):
             self._write(name, data, shipped)
             folder.copied.append(name)
             return
-        current = _file_fingerprint(target)
+        if target.is_symlink():
+            folder.links.append(name)
+        current = _file_fingerprint(target)  # None for a link: never read, so the user's own
         if current == shipped:
             self._record(name, shipped)  # e.g. a copy made before there was a manifest
             folder.unchanged.append(name)
@@ -232,10 +275,11 @@ class _Copier:
         recorded = self._recorded(new_name)
         if recorded == shipped:
             return None  # written there before: left as it is, deleted or edited
-        current = _file_fingerprint(target) if target.exists() else None
+        present = _present(target)
+        current = _file_fingerprint(target) if present else None
         if current == shipped:
             self._record(new_name, shipped)
-        elif not target.exists() or (current is not None and current == recorded):
+        elif not present or (current is not None and current == recorded):
             self._write(new_name, data, shipped)
         else:
             return self.beside(new_name, data, shipped)  # the user works in that one too: keep it
@@ -243,13 +287,29 @@ class _Copier:
 
 
 def copy_recipes(source: Path, workspace: Path) -> RecipeFolder:
-    """Bring ``workspace`` up to the notebooks of ``source``, keeping the user's own versions (see above)."""
-    workspace.mkdir(parents=True, exist_ok=True)
+    """Bring ``workspace`` up to the notebooks of ``source``, keeping the user's own versions (see above).
+
+    :class:`WorkspaceUnusable` names the path and the fix when the workspace cannot be written.
+    """
+    if workspace.is_symlink() and not workspace.exists():
+        raise WorkspaceUnusable(
+            f"the recipes' folder {workspace} is a symbolic link to {os.readlink(workspace)}, which does not "
+            "exist, and zen-nb lab does not create folders through a link: create that folder, or remove the "
+            "link (zen-nb lab then makes the folder), or pass --dir a folder of notebooks"
+        )
     folder = RecipeFolder(workspace)
-    copier = _Copier(workspace)
-    for notebook in sorted(source.glob("*.ipynb")):
-        data = notebook.read_bytes()
-        copier.place(notebook.name, data, fingerprint(data), folder)
+    try:
+        workspace.mkdir(parents=True, exist_ok=True)
+        copier = _Copier(workspace)
+        for notebook in sorted(source.glob("*.ipynb")):
+            data = notebook.read_bytes()
+            copier.place(notebook.name, data, fingerprint(data), folder)
+    except OSError as error:
+        where = error.filename or workspace
+        raise WorkspaceUnusable(
+            f"cannot copy the recipes into {workspace}: {error.strerror or error} ({where}); make that folder "
+            "writable, or pass --dir a folder of notebooks"
+        ) from None
     _write_manifest(workspace, copier.records)
     return folder
 

@@ -4,6 +4,8 @@ One module per family of tables, each a set of typed functions that take a conne
 :class:`Store` (``store.transaction()`` to write, ``store.snapshot()`` to read):
 
 - ``schema``: the tables, and the migrations that bring an older database up to date;
+- ``database_file``: the file on disk: created private (0600), and recognised as the
+  sandbox's before anything is written;
 - ``connection``: :class:`Store`, the one writer and the per-thread readers (one of which
   never waits, for reads on the event loop);
 - ``updates``: the one way a PATCH changes a named row;

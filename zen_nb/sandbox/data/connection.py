@@ -27,7 +27,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .schema import UnusableDatabase, create_or_migrate
+from .database_file import prepare as prepare_file
+from .schema import UnusableDatabase, claim, create_or_migrate
 
 BUSY_TIMEOUT_MS = 10_000
 _WAITING_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
@@ -62,18 +63,31 @@ class Store:
     """The sandbox's database: one writing connection, and reading connections per thread."""
 
     def __init__(self, path: str | Path) -> None:
+        """Open ``path`` (or ``":memory:"``); :class:`UnusableDatabase` says why and what to do if it cannot be.
+
+        A file is first made ready by :func:`database_file.prepare`: created private (0600) when
+        missing, else read without writing to check that it is a sandbox database.
+        """
         self.path = str(path)
         self.in_memory = self.path == ":memory:"
         if not self.in_memory:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            prepare_file(self.path)  # made private (0600) if new, refused if not the sandbox's
         self._lock = threading.RLock()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._closed = False
-        self._writer = _connect(self.path)
+        try:
+            self._writer = _connect(self.path)
+        except sqlite3.DatabaseError as error:  # e.g. "unable to open database file"
+            raise UnusableDatabase(
+                f"cannot open {self.path} ({error}); move the file away or pass another --db"
+            ) from None
         try:
             if not self.in_memory:
+                # Marked before the switch to WAL writes the header, so that a first start cut short
+                # before its tables were made is known as the sandbox's on the next (schema.identify).
+                claim(self._writer)
                 self._writer.execute("PRAGMA journal_mode = WAL")
                 self._writer.execute("PRAGMA synchronous = NORMAL")
             with self.transaction() as db:

@@ -11,6 +11,7 @@ past a check: ``constraints.py`` turns their violations into the API's errors.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 SCHEMA_V1 = """
@@ -184,6 +185,11 @@ CREATE UNIQUE INDEX attempts_numbered ON attempts (flow_id, event_id, target_id,
 MIGRATIONS = {2: MIGRATION_V2, 3: MIGRATION_V3}
 SCHEMA_VERSION = max(MIGRATIONS)
 
+# In the header of every database the sandbox writes (``PRAGMA application_id``), as SQLite asks of
+# applications whose file format is a database, so that a tool (``file``) and zen_nb can tell it.
+APPLICATION_ID = int.from_bytes(b"ZenM", "big")
+V1_TABLES = frozenset(re.findall(r"CREATE TABLE (\w+)", SCHEMA_V1))
+
 # Deleting in this order respects the foreign keys (a reset empties them all).
 DATA_TABLES = (
     "deliveries",
@@ -226,6 +232,65 @@ def stored_version(db: sqlite3.Connection) -> int | None:
     return int(row[0])
 
 
+def _tables(db: sqlite3.Connection) -> list[str]:
+    return [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+
+
+def claim(db: sqlite3.Connection) -> None:
+    """Write :data:`APPLICATION_ID` into the header of a database that is (or is becoming) the sandbox's."""
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+def identify(db: sqlite3.Connection, path: str) -> int | None:
+    """The schema version of an existing database, read without writing; refused if it is not the sandbox's.
+
+    It is the sandbox's if it has the ``meta`` table with a schema version and the tables of
+    version 1, and no other application's id in its header (``PRAGMA application_id``; zen_nb
+    writes :data:`APPLICATION_ID` there, databases made before it have 0). One with our id and
+    no table at all is a first start cut short: new (None). Anything else is refused with
+    :class:`UnusableDatabase`, a newer version with :class:`SchemaTooNew`, so that nothing is
+    written to another application's file: not our tables, not the switch to WAL.
+    """
+    fix = "move the file away or pass another --db (db= in Python): a new file's name, or :memory:"
+    application_id = db.execute("PRAGMA application_id").fetchone()[0]
+    tables = _tables(db)
+    if application_id == APPLICATION_ID and not tables:
+        return None
+    if application_id not in (0, APPLICATION_ID):
+        raise UnusableDatabase(
+            f"{path} is the SQLite database of another application (application id {application_id:#x} "
+            f"in its header), so the sandbox leaves it alone; {fix}"
+        )
+    if "meta" not in tables:
+        shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+        what = f"its tables are {shown}" if tables else "it has no tables"
+        raise UnusableDatabase(
+            f"{path} is a SQLite database but not the sandbox's ({what}; no zen_nb meta table), "
+            f"so the sandbox leaves it alone; {fix}"
+        )
+    try:
+        version = stored_version(db)
+    except UnusableDatabase as error:
+        raise UnusableDatabase(f"cannot use {path}: {error}; {fix}") from None
+    assert version is not None
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNew(_too_new(path, version))
+    missing = sorted(V1_TABLES - set(tables))
+    if missing:
+        raise UnusableDatabase(
+            f"{path} has a meta table but not the sandbox's tables (no {', '.join(missing)}): it is not a zen_nb "
+            f"sandbox database; {fix}"
+        )
+    return version
+
+
+def _too_new(path: str, version: int) -> str:
+    return (
+        f"the sandbox database {path} has schema version {version}, newer than this zen_nb's "
+        f"{SCHEMA_VERSION}: upgrade zen_nb, move the file away, or pass another --db"
+    )
+
+
 def create_or_migrate(db: sqlite3.Connection, path: str) -> bool:
     """Bring the database to :data:`SCHEMA_VERSION` inside the caller's transaction.
 
@@ -243,13 +308,11 @@ def create_or_migrate(db: sqlite3.Connection, path: str) -> bool:
         version = 1
     assert version is not None
     if version > SCHEMA_VERSION:
-        raise SchemaTooNew(
-            f"the sandbox database {path} has schema version {version}, newer than this zen_nb's "
-            f"{SCHEMA_VERSION}: upgrade zen_nb, move the file away, or pass another --db"
-        )
+        raise SchemaTooNew(_too_new(path, version))
     for target in range(version + 1, SCHEMA_VERSION + 1):
         _run(db, MIGRATIONS[target])
     db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    claim(db)
     return is_new
 
 
