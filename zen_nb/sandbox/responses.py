@@ -129,7 +129,8 @@ class Attempt(_Answer):
     status: Literal[ATTEMPT_STATUSES]  # type: ignore[valid-type]
     responseStatus: int | None = Field(description="the target's HTTP status; null while pending or without answer")  # noqa: N815
     errorCode: str | None = Field(  # noqa: N815
-        description=f"why no answer came (e.g. {', '.join(ERROR_CODES)}, flow_deleted); null otherwise"
+        description=f"why no answer came (e.g. {', '.join(ERROR_CODES)}, connection_error, flow_deleted, "
+        "invalid_url, destination_not_loopback, expired); null otherwise"
     )
     latencyMs: int | None = Field(description="how long the attempt took; null while pending")  # noqa: N815
     createdAt: Timestamp  # noqa: N815

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 from typing import Annotated, Any, ClassVar, Literal
-from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -31,6 +30,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..vocabulary import FLOW_STATUSES, NAME_MAX_LENGTH, NAME_PATTERN, NAME_RE, NAME_RULE, PLANS, TARGET_TYPES
+from .destinations import URL_PATTERN, url_problem
 from .outcomes import ERROR_CODES
 
 __all__ = [
@@ -50,8 +50,6 @@ TargetType = Literal[TARGET_TYPES]  # type: ignore[valid-type]
 FlowStatus = Literal[FLOW_STATUSES]  # type: ignore[valid-type]
 Plan = Literal[PLANS]  # type: ignore[valid-type]
 
-# An absolute http(s) URL with a host, as _http_url checks it (urlsplit lowercases the scheme).
-URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://([^/?#@]*@)?(\[[0-9A-Fa-f:.]+\]|[^/?#@:\[\]]+)"
 LEFT_OUT = "left out: keeps the current value; null is refused"
 
 
@@ -86,9 +84,10 @@ def _name(value: str) -> str:
 
 
 def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("must be an absolute http:// or https:// URL")
+    """A target URL that every HTTP library reads the same way (see ``destinations.py``), or a 400."""
+    problem = url_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 

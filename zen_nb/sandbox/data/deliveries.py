@@ -5,6 +5,13 @@ paused flow's are *held* (not due) until it is resumed. The engine takes due del
 (:func:`take_due`), each becoming a ``pending`` attempt, and queues the next attempt of a
 failure (:func:`schedule_retry`). A manual retry is an attempt that already exists, waiting in
 the queue for the engine. Everything here runs inside the caller's write transaction.
+
+Two bounds keep one tenant from taking the sandbox's memory and workers: the engine takes due
+deliveries fairly across tenants and targets (``fairness.py``), and a job carries no payload
+(the worker reads it when its attempt starts: :func:`events.event_payload`), so what is queued
+costs a row in the database, never memory. A tenant may keep at most
+:data:`MAX_QUEUED_PER_TENANT` deliveries queued (:func:`queued_count`; ingest refuses more), and
+what a paused flow holds expires after :data:`HELD_RETENTION_S` (:func:`expire_held`).
 """
 
 from __future__ import annotations
@@ -14,12 +21,22 @@ import time
 from dataclasses import dataclass
 
 from . import attempts, settings
+from .fairness import Candidate, InFlight, fair_order
 from .flows import active_flows_with_targets, flow_exists
 
 # What a delivery's attempt becomes when the process stopped while it was being made.
 INTERRUPTED = "interrupted"
 # What a manual attempt still queued becomes when its flow is deleted.
 FLOW_DELETED = "flow_deleted"
+# The most deliveries one tenant may keep queued (due, scheduled retries and held ones together):
+# at 8 workers and a target that times out (10 s), about three hours of work.
+MAX_QUEUED_PER_TENANT = 10_000
+# What a held delivery becomes when its flow stayed paused longer than HELD_RETENTION_S: like
+# Stripe, which stops trying an event after three days, and Hookdeck, whose paused connections
+# keep what they hold for a retention period, the queue does not keep it for ever.
+EXPIRED = "expired"
+HELD_RETENTION_S = 3 * 24 * 3600.0
+EXPIRE_BATCH = 500  # the most expired in one transaction, so the write lock is held briefly
 
 _INSERT = (
     "INSERT INTO deliveries (tenant_id, plane_id, flow_id, event_id, target_id, attempt_number, trigger, due_at,"
@@ -41,7 +58,9 @@ class Delivery:
     """A delivery taken from the queue with its pending attempt: all the engine needs to make it.
 
     ``target_type`` is None when the target is gone (the flow was changed to another one);
-    ``outcome_model`` is the JSON text of the model set for the target, if any.
+    ``outcome_model`` is the JSON text of the model set for the target, if any. ``payload`` is
+    None as taken: the worker reads the event's payload when the attempt starts and drops it
+    when it ends, so jobs waiting for a worker hold no copy of it.
     """
 
     attempt_id: str
@@ -54,8 +73,13 @@ class Delivery:
     target_id: str
     target_type: str | None
     url: str | None
-    payload: str | None
     outcome_model: str | None
+    payload: str | None = None
+
+    @property
+    def target(self) -> tuple[str, str, str]:
+        """The target as the engine's fairness tells targets apart: (tenant, plane, target)."""
+        return (self.tenant_id, self.plane_id, self.target_id)
 
 
 def queue_event(db: sqlite3.Connection, tenant_id: str, plane_id: str, ingester_id: str, event_id: str) -> list[Queued]:
@@ -135,52 +159,133 @@ def cancel_flow(db: sqlite3.Connection, flow_id: str) -> None:
     )
 
 
-def take_due(db: sqlite3.Connection, now: float, limit: int) -> list[Delivery]:
-    """Take up to ``limit`` deliveries due by ``now``, oldest first, each with its ``pending`` attempt.
+# The first due deliveries in due order (through the index ``deliveries_due``): when fewer than
+# asked for come back, they are every due delivery, and nothing else needs to be read.
+_FIRST_DUE = (
+    "SELECT seq, tenant_id, plane_id, target_id FROM deliveries WHERE held = 0 AND due_at <= ?"
+    " ORDER BY due_at, seq LIMIT ?"
+)
+_WINDOW = 8  # how many candidates per free worker the cheap read looks at
+# Whether a delivery is due in a queue other than the ones given (ids never hold a control character).
+_QUEUE_SEP = "\x1f"
+_OTHER_QUEUE_DUE = (
+    "SELECT 1 FROM deliveries WHERE held = 0 AND due_at <= ?"
+    " AND tenant_id || char(31) || plane_id || char(31) || target_id NOT IN ({marks}) LIMIT 1"
+)
+# The first ``?`` due deliveries of each (tenant, plane, target), in due order: the head of every
+# queue however long another queue is (one tenant's flood), and enough to fill every free worker
+# from any one queue. It reads every due row, so it runs only when the cheap read was not enough.
+_HEADS = (
+    "SELECT seq, tenant_id, plane_id, target_id FROM ("
+    " SELECT seq, tenant_id, plane_id, target_id, due_at,"
+    "  ROW_NUMBER() OVER (PARTITION BY tenant_id, plane_id, target_id ORDER BY due_at, seq) AS place"
+    " FROM deliveries WHERE held = 0 AND due_at <= ?)"
+    " WHERE place <= ? ORDER BY due_at, seq"
+)
+_TAKEN = (
+    "SELECT d.*, f.status AS flow_status, t.type AS target_type, t.url, o.model AS outcome_model"
+    " FROM deliveries d"
+    " JOIN flows f ON f.id = d.flow_id"
+    " LEFT JOIN targets t ON t.tenant_id = d.tenant_id AND t.plane_id = d.plane_id AND t.id = d.target_id"
+    " LEFT JOIN target_outcomes o"
+    "  ON o.tenant_id = d.tenant_id AND o.plane_id = d.plane_id AND o.target_id = d.target_id"
+    " WHERE d.seq = ?"
+)
 
-    A due automatic delivery of a flow paused since it was queued is held instead (and not
-    counted in what is returned).
+
+def take_due(db: sqlite3.Connection, now: float, limit: int, in_flight: InFlight | None = None) -> list[Delivery]:
+    """Take up to ``limit`` deliveries due by ``now``, each with its ``pending`` attempt.
+
+    The order is :func:`fairness.fair_order`'s: the least busy tenant first (``in_flight``: what
+    the engine is making now), then its least busy target, then the earliest due; within one
+    target, due order. A due automatic delivery of a flow paused since it was queued is held
+    instead (and not counted in what is returned). The payload is not read: see :class:`Delivery`.
+    """
+    load = (in_flight or InFlight()).copy()
+    taken: list[Delivery] = []
+    while len(taken) < limit:
+        wanted = limit - len(taken)
+        held = 0
+        for candidate in fair_order(_candidates(db, now, wanted), load, wanted):
+            row = db.execute(_TAKEN, (candidate.seq,)).fetchone()
+            if row is None:  # its flow is gone (the cascade removes the row too; this is only a guard)
+                continue
+            if row["flow_status"] == "paused" and row["trigger"] != "manual":
+                db.execute("UPDATE deliveries SET held = 1 WHERE seq = ?", (row["seq"],))
+                held += 1
+                continue
+            taken.append(_take(db, row))
+            load.add(candidate.tenant_id, candidate.target)
+        if not held:  # nothing was held back: what is not taken now is not due
+            break
+    return taken
+
+
+def _candidates(db: sqlite3.Connection, now: float, limit: int) -> list[Candidate]:
+    """What :func:`fair_order` chooses from: the first due deliveries, in due order; and when more
+    are due behind them in queues not among these (another tenant waits behind a flood), the first
+    ``limit`` of every (tenant, target) queue."""
+    found = [Candidate(*row) for row in db.execute(_FIRST_DUE, (now, limit * _WINDOW)).fetchall()]
+    if len(found) < limit * _WINDOW:  # every due delivery
+        return found
+    seen = sorted({_QUEUE_SEP.join(candidate.target) for candidate in found})
+    marks = ", ".join("?" * len(seen))
+    behind = db.execute(_OTHER_QUEUE_DUE.format(marks=marks), (now, *seen)).fetchone()
+    if behind is None:  # only the queues seen are due: their first deliveries are enough
+        return found
+    return [Candidate(*row) for row in db.execute(_HEADS, (now, limit)).fetchall()]
+
+
+def _take(db: sqlite3.Connection, row: sqlite3.Row) -> Delivery:
+    """Take one delivery out of the queue as a ``pending`` attempt (a manual one already is)."""
+    db.execute("DELETE FROM deliveries WHERE seq = ?", (row["seq"],))
+    attempt_id, number = row["attempt_id"], row["attempt_number"]
+    if attempt_id is None:
+        attempt = attempts.insert_attempt(
+            db, row["tenant_id"], row["plane_id"], row["flow_id"], row["event_id"], row["target_id"], row["trigger"]
+        )
+        attempt_id, number = attempt["id"], attempt["attempt_number"]
+    return Delivery(
+        attempt_id=attempt_id,
+        attempt_number=number,
+        trigger=row["trigger"],
+        tenant_id=row["tenant_id"],
+        plane_id=row["plane_id"],
+        flow_id=row["flow_id"],
+        event_id=row["event_id"],
+        target_id=row["target_id"],
+        target_type=row["target_type"],
+        url=row["url"],
+        outcome_model=row["outcome_model"],
+    )
+
+
+def queued_count(db: sqlite3.Connection, tenant_id: str) -> int:
+    """How many deliveries the tenant has queued: due, scheduled retries and held ones."""
+    return db.execute("SELECT COUNT(*) FROM deliveries WHERE tenant_id = ?", (tenant_id,)).fetchone()[0]
+
+
+def expire_held(db: sqlite3.Connection, now: float) -> int:
+    """End the deliveries held longer than :data:`HELD_RETENTION_S` (a flow paused for days): each
+    becomes a ``failed`` attempt with error code ``expired``, listed like any other, and leaves the
+    queue. At most :data:`EXPIRE_BATCH` at a time; how many were expired.
+
+    A held delivery's ``due_at`` is when it was held (queued for a paused flow, or due while the
+    flow was paused), so its age is ``now - due_at``.
     """
     rows = db.execute(
-        "SELECT d.*, f.status AS flow_status, t.type AS target_type, t.url, e.payload, o.model AS outcome_model"
-        " FROM deliveries d"
-        " JOIN flows f ON f.id = d.flow_id"
-        " LEFT JOIN events e ON e.id = d.event_id"
-        " LEFT JOIN targets t ON t.tenant_id = d.tenant_id AND t.plane_id = d.plane_id AND t.id = d.target_id"
-        " LEFT JOIN target_outcomes o"
-        "  ON o.tenant_id = d.tenant_id AND o.plane_id = d.plane_id AND o.target_id = d.target_id"
-        " WHERE d.held = 0 AND d.due_at <= ? ORDER BY d.due_at, d.seq LIMIT ?",
-        (now, limit),
+        "SELECT * FROM deliveries WHERE held = 1 AND due_at < ? ORDER BY due_at, seq LIMIT ?",
+        (now - HELD_RETENTION_S, EXPIRE_BATCH),
     ).fetchall()
-    taken = []
     for row in rows:
-        if row["flow_status"] == "paused" and row["trigger"] != "manual":
-            db.execute("UPDATE deliveries SET held = 1 WHERE seq = ?", (row["seq"],))
-            continue
         db.execute("DELETE FROM deliveries WHERE seq = ?", (row["seq"],))
-        attempt_id, number = row["attempt_id"], row["attempt_number"]
+        attempt_id = row["attempt_id"]
         if attempt_id is None:
-            attempt = attempts.insert_attempt(
+            attempt_id = attempts.insert_attempt(
                 db, row["tenant_id"], row["plane_id"], row["flow_id"], row["event_id"], row["target_id"], row["trigger"]
-            )
-            attempt_id, number = attempt["id"], attempt["attempt_number"]
-        taken.append(
-            Delivery(
-                attempt_id=attempt_id,
-                attempt_number=number,
-                trigger=row["trigger"],
-                tenant_id=row["tenant_id"],
-                plane_id=row["plane_id"],
-                flow_id=row["flow_id"],
-                event_id=row["event_id"],
-                target_id=row["target_id"],
-                target_type=row["target_type"],
-                url=row["url"],
-                payload=row["payload"],
-                outcome_model=row["outcome_model"],
-            )
-        )
-    return taken
+            )["id"]
+        attempts.finish_attempt(db, attempt_id, "failed", None, EXPIRED, 0)
+    return len(rows)
 
 
 def next_due_at(db: sqlite3.Connection) -> float | None:

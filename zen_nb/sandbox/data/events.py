@@ -27,3 +27,13 @@ def insert_event(
 def insert_events(db: sqlite3.Connection, rows: Iterable[EventRow]) -> None:
     """Add many events at once (simulated traffic), in the order given."""
     db.executemany(_INSERT, rows)
+
+
+def event_payload(db: sqlite3.Connection, event_id: str) -> str | None:
+    """The event's payload (JSON text), or None if it is gone (a reset).
+
+    The delivery engine reads it when an attempt starts, not when the delivery is queued or
+    taken, so the only copies in memory are those of the attempts being made.
+    """
+    row = db.execute("SELECT payload FROM events WHERE id = ?", (event_id,)).fetchone()
+    return None if row is None else row[0]
