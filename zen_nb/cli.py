@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .vocabulary import SANDBOX_PORT
+from .vocabulary import ENV_SANDBOX_ADMIN_TOKEN, SANDBOX_PORT
 
 
 def _rate_limit(text: str) -> tuple[int, float]:
@@ -32,7 +32,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the local Zen Mesh sandbox API in the foreground",
         description="Serve the Zen Mesh API on loopback, with a persistent SQLite database, until Ctrl-C.",
     )
-    sandbox.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
+    sandbox.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help=(
+            "address to bind (default: 127.0.0.1, loopback only); any other opens the API, with the public demo "
+            f"token, to whoever reaches it, and needs an admin token of your own ({ENV_SANDBOX_ADMIN_TOKEN} "
+            "or --admin-token-file)"
+        ),
+    )
+    sandbox.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=(
+            "a name the sandbox answers to in the Host header, besides localhost, loopback addresses and --host "
+            "(repeatable); requests naming any other host get a 403, which keeps out web pages that rebind their "
+            "name to this machine"
+        ),
+    )
     sandbox.add_argument(
         "--port",
         type=int,
@@ -44,8 +63,21 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="SQLite database file (default: sandbox.sqlite3 in your data directory; ':memory:' for a throwaway one)",
     )
-    sandbox.add_argument(
-        "--admin-token", default=None, help="token for the /_sandbox/ admin paths (default: a new random one)"
+    admin = sandbox.add_mutually_exclusive_group()
+    admin.add_argument(
+        "--admin-token-file",
+        default=None,
+        metavar="PATH",
+        help=(
+            f"a file holding the token for the /_sandbox/ admin paths (default: ${ENV_SANDBOX_ADMIN_TOKEN}, "
+            "else a new random one, printed)"
+        ),
+    )
+    admin.add_argument(
+        "--admin-token",
+        default=None,
+        metavar="TOKEN",
+        help="the admin token itself: visible to every user in the process list, so loopback only; prefer the file",
     )
     sandbox.add_argument(
         "--rate-limit",

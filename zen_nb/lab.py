@@ -1,10 +1,12 @@
 """``zen-nb lab``: the local sandbox and JupyterLab on the recipes, so a newcomer's first command works.
 
 The sandbox serves from this process (a background thread, the persistent database of
-``zen-nb sandbox``); JupyterLab runs as a child process whose environment holds the sandbox's
-five ``ZEN_*`` variables, which every kernel it starts inherits. Ctrl-C, SIGTERM and SIGHUP (a
-closed terminal) stop both: JupyterLab is asked to shut its kernels down, and killed if it does
-not. A sandbox that was already running when ``zen-nb lab`` started is used and left running.
+``zen-nb sandbox``), with the admin token of ``ZEN_SANDBOX_ADMIN_TOKEN`` when that is set (so
+it is never on a command line); JupyterLab runs as a child process whose environment holds the
+sandbox's five ``ZEN_*`` variables, which every kernel it starts inherits, and not the admin
+token. Ctrl-C, SIGTERM and SIGHUP (a closed terminal) stop both: JupyterLab is asked to shut its
+kernels down, and killed if it does not. A sandbox that was already running when ``zen-nb lab``
+started is used and left running.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,7 @@ from . import local_sandbox
 from .hints import INSTALL_LAB, code
 from .recipes import RecipeFolder, RecipesNotFound, locate
 from .stop_signals import Stopped, children_ignore_hangup, stopping_on_signals
+from .vocabulary import ENV_SANDBOX_ADMIN_TOKEN
 
 FIRST_RECIPE = "00-setup-environment.ipynb"
 DEFAULT_LAB_PORT = 8888
@@ -48,18 +52,41 @@ def free_port(preferred: int) -> int:
     raise LabError(f"no free port from {preferred} to {preferred + 49}: pass --port N")
 
 
-def start_sandbox(port: int, db: str | None) -> tuple[Any, str, str]:
-    """A sandbox to point the kernels at: (the one started here or None, its base URL, what was done)."""
+def admin_token(environ: Mapping[str, str]) -> str | None:
+    """The admin token for the sandbox started here: ``ZEN_SANDBOX_ADMIN_TOKEN``'s, or None (a new one,
+    never shown); a :class:`LabError` when that variable holds no usable token."""
+    from .sandbox.admin_token import AdminTokenError, read_admin_token
+
+    try:
+        token = read_admin_token(None, None, environ)
+    except AdminTokenError as error:
+        raise LabError(str(error)) from None
+    return None if token.generated else token.value
+
+
+def lab_environment(environ: Mapping[str, str], zen_env: Mapping[str, str]) -> dict[str, str]:
+    """JupyterLab's environment, which its kernels inherit: ``environ`` with the sandbox's five
+    ``ZEN_*`` values, and without the admin token (notebook code has no need of it)."""
+    env = {**environ, **zen_env}
+    env.pop(ENV_SANDBOX_ADMIN_TOKEN, None)
+    return env
+
+
+def start_sandbox(port: int, db: str | None, admin: str | None = None) -> tuple[Any, str, str]:
+    """A sandbox to point the kernels at: (the one started here or None, its base URL, what was done).
+
+    ``admin`` is its admin token (None: a new random one).
+    """
     from . import sandbox
 
     database = db or sandbox.default_db_path()
     try:
-        box = sandbox.start(port=port, db=database)
+        box = sandbox.start(port=port, db=database, admin_token=admin)
     except OSError:
         base = f"http://127.0.0.1:{port}"
         if local_sandbox.is_sandbox(base):
             return None, base, f"using the sandbox already running at {base}"
-        box = sandbox.start(port=0, db=database)
+        box = sandbox.start(port=0, db=database, admin_token=admin)
         return box, box.base_url, f"port {port} is taken, so a sandbox started at {box.base_url} ({database})"
     return box, box.base_url, f"sandbox started at {box.base_url} ({database})"
 
@@ -176,19 +203,26 @@ def run_lab(args: argparse.Namespace) -> int:
         _check_installed()
         recipes = locate(Path(args.dir) if args.dir else None)
         lab_port = args.port if args.port is not None else free_port(DEFAULT_LAB_PORT)
+        admin = admin_token(os.environ)
     except (LabError, RecipesNotFound) as error:
         print(f"zen-nb lab: {error}", file=sys.stderr)
         return 2
     with stopping_on_signals():
         try:
-            return _serve(args, recipes, lab_port)
+            return _serve(args, recipes, lab_port, admin)
         except Stopped:  # before JupyterLab was started: the sandbox is already stopped
             return 0
 
 
-def _serve(args: argparse.Namespace, recipes: RecipeFolder, lab_port: int) -> int:
+def _serve(args: argparse.Namespace, recipes: RecipeFolder, lab_port: int, admin: str | None) -> int:
     """Start the sandbox and JupyterLab, wait until JupyterLab ends or a stop signal comes, stop both."""
-    box, base_url, sandbox_text = start_sandbox(args.sandbox_port, args.db)
+    from .sandbox.data.schema import UnusableDatabase
+
+    try:
+        box, base_url, sandbox_text = start_sandbox(args.sandbox_port, args.db, admin)
+    except UnusableDatabase as error:  # another application's file, or not a database: left untouched
+        _say(f"zen-nb lab: {error}", sys.stderr)
+        return 1
     stop_line, stopped_line = _stop_words(box is not None, base_url)
     env = local_sandbox.sandbox_env(base_url)
     from jupyter_core.paths import jupyter_runtime_dir
@@ -197,7 +231,7 @@ def _serve(args: argparse.Namespace, recipes: RecipeFolder, lab_port: int) -> in
         with children_ignore_hangup():
             process = subprocess.Popen(
                 lab_command(recipes.path, lab_port, open_browser=not args.no_browser),
-                env={**os.environ, **env},
+                env=lab_environment(os.environ, env),
                 cwd=recipes.path,  # kernels started without a notebook also run in the recipes' folder
                 # Without a terminal on stdin, JupyterLab stops at the first Ctrl-C instead of asking.
                 stdin=subprocess.DEVNULL,

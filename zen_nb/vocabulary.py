@@ -21,6 +21,10 @@ ENV_PLANE_ID = "ZEN_PLANE_ID"
 ENV_ADAPTER_ID = "ZEN_ADAPTER_ID"
 ENV_VARIABLES = (ENV_API_BASE, ENV_API_TOKEN, ENV_TENANT_ID, ENV_PLANE_ID, ENV_ADAPTER_ID)
 
+# The sandbox's admin token for `zen-nb sandbox` and `zen-nb lab`: a secret, read from the
+# environment (or a file) so that it is never on a command line, where `ps` shows it to every user.
+ENV_SANDBOX_ADMIN_TOKEN = "ZEN_SANDBOX_ADMIN_TOKEN"
+
 SANDBOX_HOST = "127.0.0.1"
 SANDBOX_PORT = 8765  # where `zen-nb sandbox` listens and where the kit looks for one
 

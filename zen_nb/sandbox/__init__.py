@@ -13,6 +13,7 @@ only when one starts, so importing this package stays light.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -112,19 +113,35 @@ def start(
     host: str = SANDBOX_HOST,
     admin_token: str | None = None,
     rate_limit: tuple[int, float] | None = None,
+    allow_hosts: Sequence[str] = (),
 ) -> Sandbox:
     """Start a sandbox on a background thread and return once it answers.
 
     ``port=0`` picks a free port; ``db=":memory:"`` is a throwaway database, a path a
     persistent one. ``rate_limit`` is ``(requests, per_seconds)`` per token (default 1000/s).
-    Without the ``sandbox`` extra this raises :class:`SandboxNotInstalled`, naming the install.
+    It answers only to requests whose ``Host`` is loopback, ``host`` or one of ``allow_hosts``
+    (see ``hosts.py``). A ``host`` beyond loopback needs an ``admin_token`` of your own
+    (:class:`~.exposure.ExposureRefused` otherwise, a ``ValueError``; see ``exposure.py``), as
+    does a bad name in ``allow_hosts``. Without the ``sandbox`` extra this raises
+    :class:`SandboxNotInstalled`, naming the install.
     """
     require_server()
+    from .admin_token import checked, new_admin_token
+    from .exposure import check_exposure
+    from .hosts import allowed_hosts
     from .server import DEFAULT_RATE_LIMIT, BackgroundServer, ServerSettings
 
-    settings = ServerSettings(host=host, port=port, db=db, rate_limit=rate_limit or DEFAULT_RATE_LIMIT)
-    if admin_token is not None:
-        settings.admin_token = admin_token
+    token = new_admin_token() if admin_token is None else checked(admin_token, "admin_token=")
+    check_exposure(host, token)
+    allowed_hosts(host, allow_hosts)  # a bad name is a ValueError now, before anything is bound
+    settings = ServerSettings(
+        host=host,
+        port=port,
+        db=db,
+        admin_token=token.value,
+        rate_limit=rate_limit or DEFAULT_RATE_LIMIT,
+        allow_hosts=tuple(allow_hosts),
+    )
     server = BackgroundServer(settings)
     server.start()
     return Sandbox(server, host, server.port, settings.admin_token)

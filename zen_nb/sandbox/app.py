@@ -15,6 +15,7 @@ from .data import Store
 from .delivery import Deliverer
 from .docs import add_docs
 from .error_handlers import install_error_handlers
+from .hosts import LOOPBACK_ONLY, AllowedHosts, HostMiddleware
 from .idempotency import IdempotencyMiddleware
 from .openapi import install_openapi
 from .paths import PathMiddleware
@@ -29,8 +30,9 @@ needs the sandbox's admin token. Errors share one shape:
 """
 
 
-def create_app(store: Store, admin_token: str, limiter: RateLimiter) -> FastAPI:
-    """Build the app on a store. Middlewares run outermost first in the order listed below."""
+def create_app(store: Store, admin_token: str, limiter: RateLimiter, hosts: AllowedHosts = LOOPBACK_ONLY) -> FastAPI:
+    """Build the app on a store, answering only to ``hosts``. Middlewares run outermost first in
+    the order listed below."""
     deliverer = Deliverer(store)
 
     @asynccontextmanager
@@ -72,7 +74,8 @@ def create_app(store: Store, admin_token: str, limiter: RateLimiter) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(IdempotencyMiddleware, store=store)
     app.add_middleware(AuthMiddleware, store=store)
-    app.add_middleware(RateLimitMiddleware, limiter=limiter)
+    app.add_middleware(RateLimitMiddleware, limiter=limiter, store=store, admin_token=admin_token)
     app.add_middleware(PathMiddleware)
+    app.add_middleware(HostMiddleware, hosts=hosts)  # inside RequestContext only, so a 403 has a request id
     app.add_middleware(RequestContextMiddleware)
     return app

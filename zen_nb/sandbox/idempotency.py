@@ -4,14 +4,28 @@ The key is claimed (an ``in_flight`` row) as soon as the request's headers arriv
 request with the same key is a 409 for as long as the first one runs, however slowly its body
 comes in. The finished response is stored and replayed byte for byte, with the headers that are
 part of the answer (``Location``), ``Idempotent-Replayed: true`` and the original request id.
-All SQL is in ``data/idempotency.py``, called on worker threads. Like Stripe, answers that say the
-request never ran (a malformed body, 401, 413, 422, 429) and server faults are not stored, so
-the client can correct the request and retry with the same key.
+All SQL is in ``data/idempotency.py``, called on worker threads.
+
+Only answers of requests that did something are stored: a 2xx. Stripe stores whatever an
+endpoint answers once it has begun to execute, because its endpoints can fail halfway, after
+a side effect; every write of the sandbox is one transaction, so an error (a 404, a 409 name
+conflict, a 400, 401, 413, 422, 429 or a 5xx) means nothing changed. Storing it would only
+fill the database (every mistyped plane id a row for a day) and keep the client from reusing
+its key once the cause is fixed (the other flow deleted, the plane id corrected).
+
+What is stored is bounded (:class:`~.data.idempotency.Limits`): an answer larger than
+``answer_bytes`` keeps its status and headers but not its body, and its replay is a 409
+``idempotency_answer_too_large`` that says where the result is; and a sweep
+(:class:`SweepSchedule`) deletes expired keys, and a token's oldest past its share, in bulk.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import sqlite3
+import time
+from collections.abc import Callable
 
 import anyio.to_thread
 
@@ -32,8 +46,16 @@ from .data import Store
 from .data import idempotency as keys
 from .errors import ApiError
 
+log = logging.getLogger("zen_nb.sandbox")
+
 MAX_KEY_LENGTH = 255
-NOT_STORED_STATUSES = {400, 401, 413, 422, 429}
+# Every error status: none is stored (see the module's docstring); openapi.py documents that
+# no error answer is ever a replay.
+NOT_STORED_STATUSES = frozenset(range(400, 600))
+SWEEP_EVERY_CLAIMS = 100
+SWEEP_EVERY_SECONDS = 60.0
+# The clock of the keys (Unix seconds); a test moves it to see a day pass.
+clock: Callable[[], float] = time.time
 # Headers that belong to one exchange, not to the answer: a replay sends its own (the stored
 # request id, this request's rate-limit count) or recomputes them. Every other header of the
 # answer (Location of a 201, say) is stored and replayed.
@@ -52,12 +74,55 @@ PER_REQUEST_HEADERS = {
 }
 
 
+def is_stored(status: int) -> bool:
+    """Whether an answer with this status is kept for replays: only a request that did something."""
+    return 200 <= status < 300
+
+
+class SweepSchedule:
+    """When to sweep the keys: every :data:`SWEEP_EVERY_CLAIMS` claims or :data:`SWEEP_EVERY_SECONDS`,
+    whichever comes first, at the first claim of a process, and again at the next claim while a
+    sweep left work behind.
+
+    It is asked on the event loop, one request at a time, so it needs no lock; each sweep checks
+    the shares of the tokens that claimed keys since the one before (at most
+    :data:`SWEEP_EVERY_CLAIMS` of them).
+    """
+
+    def __init__(self) -> None:
+        self._claims = 0
+        self._last: float | None = None
+        self._tokens: set[str] = set()
+        self._behind = False
+
+    def due(self, token_sha256: str, now: float) -> set[str] | None:
+        """Count a claim by this token; the tokens to sweep for if a sweep is due now, else None."""
+        self._claims += 1
+        self._tokens.add(token_sha256)
+        last = self._last
+        if not (
+            self._behind
+            or last is None
+            or self._claims >= SWEEP_EVERY_CLAIMS
+            or not last <= now < last + SWEEP_EVERY_SECONDS  # also a clock that went back
+        ):
+            return None
+        tokens, self._tokens = self._tokens, set()
+        self._claims, self._last, self._behind = 0, now, False
+        return tokens
+
+    def done(self, swept: keys.Swept | None) -> None:
+        """Note how a sweep ended: one that stopped at its batch is followed by another."""
+        self._behind = swept is not None and swept.more
+
+
 class IdempotencyMiddleware:
     """Replay, refuse or record POSTs that carry an ``Idempotency-Key``."""
 
     def __init__(self, app: ASGIApp, store: Store) -> None:
         self.app = app
         self.store = store
+        self.schedule = SweepSchedule()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = header(scope, b"idempotency-key") if scope["type"] == "http" else None
@@ -73,7 +138,11 @@ class IdempotencyMiddleware:
                     f"an Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters (a UUID is a good choice)",
                     field="Idempotency-Key",
                 )
-            earlier = await anyio.to_thread.run_sync(self._claim, digest, key)
+            now = clock()
+            tokens = self.schedule.due(digest, now)
+            if tokens is not None:
+                self.schedule.done(await anyio.to_thread.run_sync(self._sweep, now, tokens))
+            earlier = await anyio.to_thread.run_sync(self._claim, digest, key, now)
         except ApiError as error:
             await send_error(scope, send, error)
             return
@@ -98,6 +167,9 @@ class IdempotencyMiddleware:
                     field="Idempotency-Key",
                 ),
             )
+            return
+        if answer.body is None:
+            await send_error(scope, send, too_large_to_replay(answer))
             return
         headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers]
         headers += [(b"idempotent-replayed", b"true"), (b"x-request-id", answer.request_id.encode())]
@@ -135,11 +207,14 @@ class IdempotencyMiddleware:
             if body is None:
                 return
             await self.app(scope, replay_receive(body, receive), capture)
-            if status < 500 and status not in NOT_STORED_STATUSES:
+            if is_stored(status):
+                answer_body: bytes | None = b"".join(chunks)
+                if len(answer_body) > keys.LIMITS.answer_bytes:
+                    answer_body = None  # the request ran: keep that, and where its result is
                 answer = keys.StoredAnswer(
                     fingerprint=fingerprint(scope, body),
                     status=status,
-                    body=b"".join(chunks),
+                    body=answer_body,
                     content_type=content_type,
                     request_id=state(scope).get("request_id", ""),
                     headers=answer_headers,
@@ -157,11 +232,20 @@ class IdempotencyMiddleware:
 
     # These block on the database: they run on worker threads, never on the event loop.
 
-    def _claim(self, digest: str, key: str) -> keys.StoredAnswer | None:
+    def _sweep(self, now: float, tokens: set[str]) -> keys.Swept | None:
+        """One bounded sweep; a failure is logged, never the request's: the next sweep tries again."""
+        try:
+            with self.store.transaction() as db:
+                return keys.sweep(db, now, tokens, keys.LIMITS)
+        except sqlite3.Error:
+            log.exception("sweeping the idempotency keys failed; the next sweep will try again")
+            return None
+
+    def _claim(self, digest: str, key: str, now: float) -> keys.StoredAnswer | None:
         """Claim the key for this request; the stored answer if the key was used already; 409 while in use."""
         try:
             with self.store.transaction() as db:
-                return keys.claim(db, digest, key)
+                return keys.claim(db, digest, key, now, keys.LIMITS)
         except keys.KeyInUse:
             raise ApiError(
                 409,
@@ -177,6 +261,21 @@ class IdempotencyMiddleware:
     def _release(self, digest: str, key: str) -> None:
         with self.store.transaction() as db:
             keys.release(db, digest, key)
+
+
+def too_large_to_replay(answer: keys.StoredAnswer) -> ApiError:
+    """The answer to a retry of a request that ran but whose answer was too large to keep."""
+    location = dict(answer.headers).get("location")
+    where = f"GET {location}" if location else "read the result with a GET"
+    return ApiError(
+        409,
+        "idempotency_answer_too_large",
+        f"the request with this Idempotency-Key already ran (it answered {answer.status}), but its answer was "
+        f"larger than the {keys.LIMITS.answer_bytes} bytes a key keeps, so it cannot be replayed; do not send "
+        f"it again: {where} instead",
+        field="Idempotency-Key",
+        headers={"Location": location} if location else None,
+    )
 
 
 def fingerprint(scope: Scope, body: bytes) -> str:

@@ -90,8 +90,9 @@ IDEMPOTENCY_KEY = {
     "in": "header",
     "required": False,
     "description": "Makes a retried POST safe: the same key with the same request within 24 hours replays the "
-    "first answer (with Idempotent-Replayed: true); with another request it is a 422; while the first is "
-    "still running, a 409. Keys are scoped to the token.",
+    "first answer if it was a success (with Idempotent-Replayed: true; an error is not kept, so the key can be "
+    "sent again once the cause is fixed); with another request it is a 422; while the first is still running, "
+    "a 409. Keys are scoped to the token.",
     "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
 }
 
@@ -157,7 +158,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("post", FLOW + "/pause"): Operation("pauseFlow", "Flow", {404: ("flow_not_found",)}),
     ("post", FLOW + "/resume"): Operation("resumeFlow", "Flow", {404: ("flow_not_found",)}),
     ("post", PLANE + "/ingesters/{ingesterId}/events"): Operation(
-        "ingestEvent", "EventAccepted", {404: ("ingester_not_found",)}
+        "ingestEvent", "EventAccepted", {404: ("ingester_not_found",), 429: ("delivery_queue_full",)}
     ),
     ("get", ATTEMPTS): Operation("listAttempts", "AttemptList"),
     ("get", ATTEMPTS + "/{attemptId}"): Operation("getAttempt", "Attempt", {404: ("attempt_not_found",)}),
@@ -274,6 +275,7 @@ def _error_codes(path: str, method: str, operation: dict[str, Any], known: Opera
     def add(status: int, *names: str) -> None:
         codes.setdefault(status, set()).update(names)
 
+    add(403, "host_not_allowed")  # hosts.py: a Host the sandbox does not serve, on every operation
     query = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
     if path.startswith(TENANT):
         add(401, "unauthenticated")
@@ -283,7 +285,7 @@ def _error_codes(path: str, method: str, operation: dict[str, Any], known: Opera
             add(404, "plane_not_found")
         if method == "post":
             add(400, "invalid_idempotency_key")
-            add(409, "idempotency_key_in_use")
+            add(409, "idempotency_key_in_use", "idempotency_answer_too_large")
             add(422, "idempotency_key_reused")
     elif path.startswith(ADMIN + "/"):
         add(401, "unauthenticated")

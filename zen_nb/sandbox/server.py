@@ -7,7 +7,6 @@ number is known at once, and a port in use is an :class:`OSError` the caller can
 from __future__ import annotations
 
 import asyncio
-import secrets
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -16,10 +15,12 @@ from pathlib import Path
 import uvicorn
 
 from ..vocabulary import SANDBOX_HOST, SANDBOX_PORT
+from .admin_token import new_admin_token
 from .app import create_app
 from .data import Store
 from .data.deliveries import recover_interrupted
 from .data.idempotency import release_in_flight
+from .hosts import allowed_hosts
 from .rate_limit import RateLimiter
 from .seed import seed_database
 
@@ -32,14 +33,15 @@ class PortInUse(OSError):
 
 @dataclass
 class ServerSettings:
-    """How to run a sandbox."""
+    """How to run a sandbox. ``allow_hosts``: names it answers to besides loopback and ``host`` (see hosts.py)."""
 
     host: str = SANDBOX_HOST
     port: int = SANDBOX_PORT
     db: str | Path = ":memory:"
-    admin_token: str = field(default_factory=lambda: "zen_admin_" + secrets.token_urlsafe(18))
+    admin_token: str = field(default_factory=lambda: new_admin_token().value, repr=False)  # a secret
     rate_limit: tuple[int, float] = DEFAULT_RATE_LIMIT
     log_level: str = "warning"
+    allow_hosts: tuple[str, ...] = ()
 
 
 def open_store(db: str | Path) -> Store:
@@ -79,13 +81,17 @@ def bind(host: str, port: int) -> socket.socket:
 
 def build_server(settings: ServerSettings, store: Store) -> uvicorn.Server:
     """A uvicorn server for the sandbox app on ``store``."""
-    app = create_app(store, settings.admin_token, RateLimiter(*settings.rate_limit))
+    hosts = allowed_hosts(settings.host, settings.allow_hosts)
+    app = create_app(store, settings.admin_token, RateLimiter(*settings.rate_limit), hosts)
     config = uvicorn.Config(
         app,
         log_level=settings.log_level,
         access_log=False,
         lifespan="on",  # starts and stops the delivery worker
         timeout_graceful_shutdown=5,
+        # No proxy stands before the sandbox: X-Forwarded-For from a local process must not set the
+        # client address that failed authentications are counted against (rate_limit.py).
+        proxy_headers=False,
     )
     return uvicorn.Server(config)
 
@@ -97,7 +103,11 @@ class BackgroundServer:
         self.settings = settings
         self.socket = bind(settings.host, settings.port)
         self.port: int = self.socket.getsockname()[1]
-        self.store = open_store(settings.db)
+        try:
+            self.store = open_store(settings.db)
+        except BaseException:  # a database that cannot be used: the port must not stay bound
+            self.socket.close()
+            raise
         self.server = build_server(settings, self.store)
         self._thread = threading.Thread(target=self._run, name=f"zen-sandbox-{self.port}", daemon=True)
         self._error: BaseException | None = None
