@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import secrets
 import statistics
 import subprocess
 import sys
@@ -28,25 +26,17 @@ import requests
 
 from zen_nb.sandbox.seed import DEMO_PLANE_ID, DEMO_TENANT_ID, DEMO_TOKEN
 
+from sandbox_process import SandboxProcess as OwnProcess
+
 Loader = Callable[[dict[str, str]], pd.DataFrame]
 
 
-class SandboxProcess:
-    """``zen-nb sandbox`` on a free port and a given database, as a separate process."""
+class SandboxProcess(OwnProcess):
+    """``zen-nb sandbox`` on a free port and a given database, as a separate process, with the
+    ``ZEN_*`` variables a loader reads to reach it."""
 
     def __init__(self, db: Path) -> None:
-        self.admin_token = f"bench-admin-{secrets.token_hex(8)}"
-        command = [sys.executable, "-m", "zen_nb.cli", "sandbox", "--port", "0", "--db", str(db)]
-        command += ["--rate-limit", "100000000/1", "--admin-token", self.admin_token]
-        self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            found = re.search(r"serving (http://\S+)", line)
-            if found:
-                self.base_url = found.group(1)
-                break
-        else:
-            raise RuntimeError("the sandbox did not start")
+        super().__init__(db)
         self.env = {
             "ZEN_API_BASE": self.base_url,
             "ZEN_API_TOKEN": DEMO_TOKEN,
@@ -54,17 +44,6 @@ class SandboxProcess:
             "ZEN_PLANE_ID": DEMO_PLANE_ID,
             "ZEN_ADAPTER_ID": "adapter_stripe_ingester",
         }
-
-    def admin_post(self, path: str, body: dict) -> dict:
-        """POST to ``/_sandbox/{path}`` with the admin token; the answer's JSON."""
-        headers = {"Authorization": f"Bearer {self.admin_token}"}
-        response = requests.post(f"{self.base_url}/_sandbox/{path}", json=body, headers=headers, timeout=600)
-        response.raise_for_status()
-        return response.json()
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
 
 
 def floor_load(env: dict[str, str], collection: str) -> pd.DataFrame:

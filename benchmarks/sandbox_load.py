@@ -14,7 +14,7 @@ Goal (issue 12): p99 of both GETs ≤ 50 ms under load.
 
 This script imports nothing from ``zen_nb`` (it meets the sandbox only over HTTP, as a user
 does), so ``--source`` can time another checkout even while this one is mid-edit; that is why
-it starts the sandbox itself rather than through ``harness.SandboxProcess`` (which imports it).
+it starts the sandbox with ``sandbox_process.py`` (beside it) rather than through the tests' harness.
 
     python benchmarks/sandbox_load.py [--source DIR] [--events 200000] [--quick]
 """
@@ -25,7 +25,6 @@ import argparse
 import math
 import multiprocessing
 import os
-import re
 import secrets
 import signal
 import subprocess
@@ -41,54 +40,14 @@ from typing import Any
 
 import requests
 
-DEMO_TOKEN = "zen_test_sandbox_demo_token"
+from sandbox_process import DEMO_TOKEN, SandboxProcess
+
 FLOWS_PATH = "/tenants/tenant_demo/clusters/plane_dev_us_east_1/delivery-flows"
 AUTH = {"Authorization": f"Bearer {DEMO_TOKEN}"}
 GOAL_MS = 50.0
 CREATOR_PROCESSES = 4  # 16 clients as 4 processes of 4 threads: fewer processes than clients on 2 cores
 TIMEOUT_S = 2400.0  # a stalled request (or a slow simulate under load) is a figure to report, not an error
 START_TIMEOUT_S = 120.0  # a client process that never reaches the start line breaks the barrier
-
-
-class Sandbox:
-    """``zen-nb sandbox`` on a free port and a file database, as its own process.
-
-    ``source`` runs it from another checkout (``zen_nb`` imported from there, through
-    ``PYTHONPATH`` and the working directory), for before/after figures.
-    """
-
-    def __init__(self, db: Path, source: Path | None) -> None:
-        self.admin_token = f"bench-admin-{secrets.token_hex(8)}"
-        command = [sys.executable, "-m", "zen_nb.cli", "sandbox", "--port", "0", "--db", str(db)]
-        command += ["--rate-limit", "100000000/1", "--admin-token", self.admin_token]
-        env = None if source is None else {**os.environ, "PYTHONPATH": str(source)}
-        self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=source, env=env)
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            found = re.search(r"serving (http://\S+)", line)
-            if found:
-                self.base_url = found.group(1)
-                # Keep reading what it prints, so its last line (on stopping) finds the pipe open.
-                threading.Thread(target=self.proc.stdout.read, daemon=True).start()
-                return
-        self.proc.wait()
-        raise RuntimeError(f"the sandbox did not start (exit status {self.proc.returncode})")
-
-    def admin_post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        """POST to ``/_sandbox/{path}`` with the admin token; the answer's JSON."""
-        headers = {"Authorization": f"Bearer {self.admin_token}"}
-        response = requests.post(f"{self.base_url}/_sandbox/{path}", json=body, headers=headers, timeout=TIMEOUT_S)
-        response.raise_for_status()
-        return response.json()
-
-    def stop(self) -> None:
-        """Terminate the process we started; kill it if it has not stopped in 30 s."""
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 @dataclass
@@ -274,7 +233,7 @@ def setup_flows(base_url: str, tag: str, count: int = 4) -> list[str]:
     return ids
 
 
-def run(sandbox: Sandbox, settings: Settings) -> None:
+def run(sandbox: SandboxProcess, settings: Settings) -> None:
     """The three phases against ``sandbox``, printing the tables as they are measured."""
     base = sandbox.base_url
     tag = f"load-{secrets.token_hex(3)}"
@@ -294,7 +253,7 @@ def run(sandbox: Sandbox, settings: Settings) -> None:
         # Onto the 4 flows made first only: the creators' flows are active too, and how many of
         # them exist when the simulate starts would decide how much it writes.
         body = {"events": settings.events, "days": 7, "seed": 1, "flowIds": flow_ids}
-        simulated["answer"] = sandbox.admin_post("simulate", body)
+        simulated["answer"] = sandbox.admin_post("simulate", body, timeout=TIMEOUT_S)
         simulated["seconds"] = time.perf_counter() - started
 
     load = [*probes(base, flow_id, sys.maxsize, settings.gap_s), *creator_targets(base, f"{tag}-l", 16, TIMEOUT_S)]
@@ -344,7 +303,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     multiprocessing.set_start_method("fork")  # the clients need nothing from a fresh interpreter
     with tempfile.TemporaryDirectory(prefix="zen-load-") as folder:
-        sandbox = Sandbox(Path(folder) / "sandbox.db", source=source)
+        sandbox = SandboxProcess(Path(folder) / "sandbox.db", source=source)
         try:
             print(f"sandbox {sandbox.base_url} from {describe(source or Path(__file__).resolve().parent.parent)}\n")
             run(sandbox, settings)
