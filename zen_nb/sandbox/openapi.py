@@ -163,7 +163,10 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("get", ATTEMPTS): Operation("listAttempts", "AttemptList"),
     ("get", ATTEMPTS + "/{attemptId}"): Operation("getAttempt", "Attempt", {404: ("attempt_not_found",)}),
     ("post", ATTEMPTS + "/{attemptId}/retry"): Operation(
-        "retryAttempt", "Attempt", {404: ("attempt_not_found", "flow_not_found")}, ("getAttempt",)
+        "retryAttempt",
+        "Attempt",
+        {404: ("attempt_not_found", "flow_not_found"), 429: ("delivery_queue_full",)},
+        ("getAttempt",),
     ),
     ("post", ADMIN + "/reset"): Operation("resetSandbox", "ResetDone"),
     ("post", ADMIN + "/tenants"): Operation("createSandboxTenant", "CreatedTenant"),

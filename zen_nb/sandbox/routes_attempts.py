@@ -13,6 +13,7 @@ from .data.flows import flow_exists
 from .deps import PlaneDep, StoreDep, TenantDep
 from .errors import ApiError
 from .pagination import CursorParam, LimitParam, decode_cursor, list_key, page
+from .queue_bound import require_room
 from .reads import read_now
 from .timestamps import parse_timestamp
 
@@ -108,6 +109,7 @@ def retry_attempt(
                 "flow_not_found",
                 f"flow '{original['flow_id']}' does not exist; the attempt's flow was deleted: nothing can be retried",
             )
+        require_room(db, tenant.id, 1, "this retry")  # a retry queues one delivery, like an event's
         attempt = attempts.insert_attempt(
             db, tenant.id, plane_id, original["flow_id"], original["event_id"], original["target_id"], "manual"
         )

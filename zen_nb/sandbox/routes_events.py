@@ -19,14 +19,12 @@ from fastapi import APIRouter, Body, Request
 from . import paths  # noqa: F401 - registers the "id" path convertor of the routes below
 from .data import NotFound, utc_now
 from .data.catalog import ingester_exists
-from .data.deliveries import MAX_QUEUED_PER_TENANT, Queued, queue_event, queued_count
+from .data.deliveries import Queued, queue_event, queued_count
 from .data.events import insert_event
 from .deps import PlaneDep, StoreDep, TenantDep
 from .errors import ApiError
 from .ids import new_id
-
-# Seconds a refused sender is asked to wait: the longest one attempt can take (its timeout).
-QUEUE_FULL_RETRY_AFTER = 10
+from .queue_bound import require_room
 
 router = APIRouter(prefix="/tenants/{tenantId:id}/clusters/{planeId:id}/ingesters/{ingesterId:id}", tags=["events"])
 
@@ -34,19 +32,6 @@ router = APIRouter(prefix="/tenants/{tenantId:id}/clusters/{planeId:id}/ingester
 def queued_json(delivery: Queued) -> dict[str, str]:
     """One delivery of the answer: its flow, its target, and whether it was queued or held."""
     return {"flowId": delivery.flow_id, "targetId": delivery.target_id, "state": "held" if delivery.held else "queued"}
-
-
-def queue_full(tenant_id: str, waiting: int, adding: int) -> ApiError:
-    """The 429 of an event that would take the tenant's queue over its bound."""
-    return ApiError(
-        429,
-        "delivery_queue_full",
-        f"tenant '{tenant_id}' already has {waiting} deliveries waiting and this event would add {adding}"
-        f" (at most {MAX_QUEUED_PER_TENANT} may wait); the event was not stored: send it again after"
-        f" {QUEUE_FULL_RETRY_AFTER} s, and look for a target that is slow or failing (GET .../delivery-attempts"
-        "?status=failed), pause or delete flows you do not need, or fix the receiver",
-        headers={"Retry-After": str(QUEUE_FULL_RETRY_AFTER)},
-    )
 
 
 @router.post("/events", status_code=202, summary="Ingest an event: each flow from this ingester delivers it")
@@ -69,8 +54,8 @@ def ingest_event(
         waiting = queued_count(db, tenant.id)
         insert_event(db, tenant.id, plane_id, event_id, ingesterId, text, created_at)
         deliveries = queue_event(db, tenant.id, plane_id, ingesterId, event_id)
-        if deliveries and waiting + len(deliveries) > MAX_QUEUED_PER_TENANT:
-            raise queue_full(tenant.id, waiting, len(deliveries))  # rolls the event back with its deliveries
+        # Raised inside the transaction, so the event rolls back with its deliveries.
+        require_room(db, tenant.id, len(deliveries), "this event", waiting=waiting)
     request.app.state.deliverer.wake()
     return {
         "id": event_id,
