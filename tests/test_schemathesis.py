@@ -116,7 +116,7 @@ def fresh_idempotency_key(case: schemathesis.Case) -> None:
 
 
 def in_the_seeded_tenant(case: schemathesis.Case, box: sandbox_pkg.Sandbox, ids: random.Random) -> None:
-    """Point a scenario's call at the demo tenant's plane, and a new flow at the seed's objects.
+    """Point a scenario's call at the demo tenant's plane, and a new or patched flow at the seed's objects.
 
     The state machine takes no parameter overrides from the configuration, so this does what
     its ``parameters`` and ``dictionaries`` do for the fuzzing. Only well-formed strings that are
@@ -131,13 +131,20 @@ def in_the_seeded_tenant(case: schemathesis.Case, box: sandbox_pkg.Sandbox, ids:
         params["ingesterId"] = ids.choice(list(INGESTERS))
     body = case.body
     creates_a_flow = case.method.upper() == "POST" and case.path.endswith("/delivery-flows")
-    if not creates_a_flow or not isinstance(body, dict) or (case.meta and case.meta.generation.mode.is_negative):
+    # A PATCH along the create's link names targets too: a random one is a 404 target_not_found,
+    # which Schemathesis reads as "the flow just created is not found".
+    patches_a_flow = case.method.upper() == "PATCH" and case.path.endswith("/delivery-flows/{flowId}")
+    if (
+        not (creates_a_flow or patches_a_flow)
+        or not isinstance(body, dict)
+        or (case.meta and case.meta.generation.mode.is_negative)
+    ):
         return
     for field in ("target", "targets"):
         if isinstance(body.get(field), list) and len(body[field]) > 1:
             body[field] = body[field][:1]  # fan-out is for Business+: the demo tenant is on team
-    if _unknown_id(body.get("source"), INGESTERS):
-        body["source"] = ids.choice(list(INGESTERS))
+    if creates_a_flow and _unknown_id(body.get("source"), INGESTERS):
+        body["source"] = ids.choice(list(INGESTERS))  # a PATCH's source is immutable: its 400 is right
     for field in ("target", "targets"):
         refs = body.get(field)
         for ref in refs if isinstance(refs, list) else [refs]:
