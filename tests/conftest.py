@@ -2,13 +2,15 @@
 
 On it: the demo tenant's HTTP API (``api``), more tenants (``new_tenant``), the demo tenant's
 ``ZenClient`` (``client``), and for the delivery tests a fast retry schedule (``fast``) and an
-HTTP receiver on loopback (``hook``). And, at the end of a run, where the browser tests put their
-screenshots.
+HTTP receiver on loopback (``hook``); a fresh IPython shell (``shell``). And, at the end of a
+run, where the browser tests put their screenshots.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -17,6 +19,9 @@ from zen_nb import sandbox as sandbox_pkg
 
 from deliveries import FAST, Hook
 from helpers import Api, admin_post, client_for, set_retry_schedule
+
+if TYPE_CHECKING:
+    from IPython.core.interactiveshell import InteractiveShell
 
 
 @pytest.fixture(scope="session")
@@ -74,6 +79,37 @@ def hook() -> Iterator[Hook]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
+    """A fresh IPython shell without history, its profile under ``tmp_path``; gone after the test.
+
+    IPython is imported here, not at the top: most test modules never start a shell.
+    """
+    import atexit
+    import builtins
+    import sys
+
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])  # the shell replaces it
+    builtins_before = set(vars(builtins))
+    config = Config()
+    config.HistoryManager.enabled = False
+    config.InteractiveShell.colors = "nocolor"  # lowercase: IPython 9 deprecates "NoColor"
+    InteractiveShell.clear_instance()
+    ipython = InteractiveShell.instance(config=config)
+    try:
+        yield ipython
+    finally:
+        atexit.unregister(ipython.atexit_operations)
+        ipython.atexit_operations()
+        InteractiveShell.clear_instance()
+        for name in set(vars(builtins)) - builtins_before:  # __IPYTHON__, display
+            delattr(builtins, name)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -19,14 +19,11 @@ session. The ``ZEN_*`` variables are set with ``monkeypatch`` from the session s
 
 from __future__ import annotations
 
-import atexit
-import builtins
 import json
 import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -35,7 +32,6 @@ import pandas as pd
 import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
-from traitlets.config import Config
 
 import zen_nb
 from zen_nb import local_sandbox
@@ -52,27 +48,6 @@ PROD = "plane_prod_eu_west_1"
 
 
 # -- fixtures ----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
-    """A fresh IPython shell without history, its profile under ``tmp_path``; gone after the test."""
-    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
-    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])  # the shell replaces it
-    builtins_before = set(vars(builtins))
-    config = Config()
-    config.HistoryManager.enabled = False
-    config.InteractiveShell.colors = "nocolor"  # lowercase: IPython 9 deprecates "NoColor"
-    InteractiveShell.clear_instance()
-    ipython = InteractiveShell.instance(config=config)
-    try:
-        yield ipython
-    finally:
-        atexit.unregister(ipython.atexit_operations)
-        ipython.atexit_operations()
-        InteractiveShell.clear_instance()
-        for name in set(vars(builtins)) - builtins_before:  # __IPYTHON__, display
-            delattr(builtins, name)
 
 
 @pytest.fixture

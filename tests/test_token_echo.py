@@ -13,13 +13,10 @@
 
 from __future__ import annotations
 
-import atexit
-import builtins
 import hashlib
 import json
 import os
 import secrets
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +26,6 @@ import pytest
 from comm.base_comm import BaseComm
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
-from traitlets.config import Config
 
 import zen_nb
 
@@ -182,25 +178,10 @@ def until_idle(client: Any, msg_id: str, published: list[dict[str, Any]], timeou
 
 
 @pytest.fixture
-def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
-    """A fresh IPython shell without history, with ``%load_ext zen_nb``; gone after the test."""
-    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
-    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
-    builtins_before = set(vars(builtins))
-    config = Config()
-    config.HistoryManager.enabled = False
-    config.InteractiveShell.colors = "nocolor"
-    InteractiveShell.clear_instance()
-    ipython = InteractiveShell.instance(config=config)
-    ipython.run_line_magic("load_ext", "zen_nb")
-    try:
-        yield ipython
-    finally:
-        atexit.unregister(ipython.atexit_operations)
-        ipython.atexit_operations()
-        InteractiveShell.clear_instance()
-        for name in set(vars(builtins)) - builtins_before:
-            delattr(builtins, name)
+def shell(shell: InteractiveShell) -> InteractiveShell:
+    """The shared fresh shell (conftest.py), with ``%load_ext zen_nb``."""
+    shell.run_line_magic("load_ext", "zen_nb")
+    return shell
 
 
 TOKEN = "zen_live_" + "5f3a9c" * 6

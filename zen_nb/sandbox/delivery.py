@@ -45,7 +45,7 @@ from .data.deliveries import (
 from .data.events import event_payload
 from .data.fairness import InFlight
 from .data.settings import retry_schedule
-from .destinations import Destination, RefusedDestination, destination_of, names_this_machine
+from .destinations import Destination, RefusedDestination, destination_of
 from .loopback_post import post
 from .outcomes import Outcome, default_outcome
 
@@ -65,12 +65,6 @@ class Result:
     response_status: int | None
     error_code: str | None
     latency_ms: int
-
-
-def is_loopback_url(url: str | None) -> bool:
-    """Whether a target URL names this machine (only such targets get a real request): read as the
-    delivery reads it, by :mod:`.destinations`, with no DNS query."""
-    return names_this_machine(url)
 
 
 class Deliverer:

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
-__all__ = ["URL_PATTERN", "Destination", "RefusedDestination", "destination_of", "names_this_machine", "url_problem"]
+__all__ = ["URL_PATTERN", "Destination", "RefusedDestination", "destination_of", "url_problem"]
 
 LOCAL_HOSTNAMES = ("localhost",)  # the names resolved (to loopback only); Jupyter Server's default
 
@@ -185,15 +185,6 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return address.ipv4_mapped
     return address
-
-
-def names_this_machine(url: str | None) -> bool:
-    """Whether a target URL names this machine (a loopback address, or ``localhost``), with no DNS query."""
-    if url is None or url_problem(url) is not None:
-        return False
-    host = urlsplit(url).hostname or ""
-    address = _address(host)
-    return host in LOCAL_HOSTNAMES if address is None else address.is_loopback
 
 
 Resolver = Callable[..., list[tuple[Any, ...]]]
