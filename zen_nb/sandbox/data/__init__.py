@@ -13,7 +13,10 @@ One module per family of tables, each a set of typed functions that take a conne
   that reads a constraint violation;
 - ``tenants``, ``catalog`` (planes, adapters, ingesters), ``targets``, ``flows``;
 - ``events``, ``deliveries`` (the queue of attempts still to make), ``attempts``;
-- ``settings`` (retry schedule, outcome models) and ``idempotency`` (stored answers).
+- ``settings`` (retry schedule, outcome models) and ``idempotency`` (stored answers);
+- ``classroom`` (a training class: trainees and their tenants, join codes, a trainee's reset,
+  what the exercise checks found), ``activity`` (what a tenant did that its objects cannot
+  tell: a name conflict, a pause, a resume) and ``exercise_reads`` (the rows the checks read).
 
 Routes parse a request, call these functions, and render what they return; no other module
 of the sandbox writes SQL (``tests/test_architecture.py`` checks it).

@@ -181,8 +181,48 @@ DROP INDEX attempts_by_flow;
 CREATE UNIQUE INDEX attempts_numbered ON attempts (flow_id, event_id, target_id, attempt_number);
 """
 
+# Version 4: a training class. Its trainees (each a tenant of its own, with the token the roster
+# hands out and a join code; a revoked code is remembered so that it is told apart from a wrong
+# one), what each tenant's exercise checks found, and the activity the checks read (a 409 on a
+# flow's name, a pause, a resume: what the state of the objects alone cannot tell).
+MIGRATION_V4 = """
+CREATE TABLE class_trainees (
+    name       TEXT PRIMARY KEY,
+    position   INTEGER NOT NULL UNIQUE,
+    tenant_id  TEXT NOT NULL UNIQUE REFERENCES tenants(id) ON DELETE CASCADE,
+    token      TEXT NOT NULL,
+    join_code  TEXT UNIQUE,
+    joined_at  TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE revoked_join_codes (
+    code       TEXT PRIMARY KEY,
+    trainee    TEXT NOT NULL,
+    revoked_at TEXT NOT NULL
+);
+CREATE TABLE exercise_status (
+    tenant_id       TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    exercise        TEXT NOT NULL,
+    checks          INTEGER NOT NULL,
+    last_checked_at TEXT NOT NULL,
+    last_passed     INTEGER NOT NULL,
+    last_message    TEXT NOT NULL,
+    passed_at       TEXT,
+    PRIMARY KEY (tenant_id, exercise)
+);
+CREATE TABLE tenant_activity (
+    tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    kind      TEXT NOT NULL,
+    subject   TEXT NOT NULL,
+    count     INTEGER NOT NULL,
+    first_at  TEXT NOT NULL,
+    last_at   TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, kind, subject)
+);
+"""
+
 # version -> the statements that turn the version before it into this one
-MIGRATIONS = {2: MIGRATION_V2, 3: MIGRATION_V3}
+MIGRATIONS = {2: MIGRATION_V2, 3: MIGRATION_V3, 4: MIGRATION_V4}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 # In the header of every database the sandbox writes (``PRAGMA application_id``), as SQLite asks of
@@ -192,6 +232,10 @@ V1_TABLES = frozenset(re.findall(r"CREATE TABLE (\w+)", SCHEMA_V1))
 
 # Deleting in this order respects the foreign keys (a reset empties them all).
 DATA_TABLES = (
+    "tenant_activity",
+    "exercise_status",
+    "revoked_join_codes",
+    "class_trainees",
     "deliveries",
     "attempts",
     "events",
