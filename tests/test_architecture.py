@@ -69,15 +69,30 @@ def test_the_vocabulary_imports_only_the_standard_library():
     assert imported <= {"__future__", "re"}, imported
 
 
+# What the sandbox may read of the rest of zen_nb: the shared names (stdlib-only modules both sides read).
+SHARED_WITH_THE_SANDBOX = ("zen_nb.vocabulary", "zen_nb.exercise_catalog")
+
+
 def test_the_sandbox_imports_of_zen_nb_only_itself_and_the_vocabulary():
-    """Client and sandbox meet only in the contract: the sandbox reads the shared names, nothing else."""
+    """Client and sandbox meet only in the contract: the sandbox reads the shared names (the vocabulary,
+    the exercise catalog), nothing else."""
     crossings = {
         f"{path.relative_to(PACKAGE)}: {name}"
         for path in (PACKAGE / "sandbox").rglob("*.py")
         for name in _zen_imports(path)
-        if not (_is_module_or_name_in(name, "zen_nb.sandbox") or _is_module_or_name_in(name, "zen_nb.vocabulary"))
+        if not (
+            _is_module_or_name_in(name, "zen_nb.sandbox")
+            or any(_is_module_or_name_in(name, shared) for shared in SHARED_WITH_THE_SANDBOX)
+        )
     }
     assert not crossings
+
+
+def test_the_shared_modules_import_only_the_standard_library():
+    for shared in SHARED_WITH_THE_SANDBOX:
+        path = PACKAGE / (shared.split(".", 1)[1] + ".py")
+        imported = {name.split(".")[0] for name in _imports(path)}
+        assert imported <= {"__future__", "re", "dataclasses"}, (shared, imported)
 
 
 def test_the_import_check_sees_a_sandbox_module_importing_the_client():
@@ -186,6 +201,17 @@ def test_openapi_documents_every_path_of_the_api(sandbox):
         "/_sandbox/delivery": {"get", "put"},
         "/_sandbox/tenants/{tenantId}/clusters/{planeId}/targets/{targetId}/outcome": {"put", "delete"},
         "/_sandbox/simulate": {"post"},
+        "/_sandbox/class": {"get"},
+        "/_sandbox/class/join": {"post"},
+        "/_sandbox/class/trainees": {"get", "post"},
+        "/_sandbox/class/trainees/{trainee}/reset": {"post"},
+        "/_sandbox/class/trainees/{trainee}/revoke-code": {"post"},
+        "/_sandbox/class/trainees/{trainee}/new-code": {"post"},
+        "/_sandbox/class/reset": {"post"},
+        "/_sandbox/class/progress": {"get"},
+        "/_sandbox/class/exercises": {"get"},
+        "/_sandbox/class/exercises/{name}/check": {"post"},
+        "/_sandbox/class/exercises/{name}/prepare": {"post"},
     }
     assert {path: set(ops) for path, ops in paths.items()} == expected
     create = paths[flows]["post"]["requestBody"]["content"]["application/json"]["schema"]

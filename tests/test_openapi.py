@@ -76,17 +76,31 @@ def test_tenant_id_is_declared_on_every_operation_of_every_path_that_has_it(spec
             assert declared and declared[0]["required"] is True, (method, path, name)
 
 
+# A training class's operations that do not take the admin token as a bearer token alone: a trainee
+# joins with no token, checks exercises with the tenant's; a browser opens the board with Basic.
+CLASS_SECURITY = {
+    ("post", "/_sandbox/class/join"): [],
+    ("get", "/_sandbox/class/exercises"): [],
+    ("post", "/_sandbox/class/exercises/{name}/check"): [{"tenantToken": []}],
+    ("post", "/_sandbox/class/exercises/{name}/prepare"): [{"tenantToken": []}],
+    ("get", "/_sandbox/class"): [{"adminToken": []}, {"adminBasic": []}],
+}
+
+
 def test_bearer_schemes_for_tenants_and_for_the_admin_none_on_health(spec: dict[str, Any]) -> None:
     schemes = spec["components"]["securitySchemes"]
     assert {name: (s["type"], s["scheme"]) for name, s in schemes.items()} == {
         "tenantToken": ("http", "bearer"),
         "adminToken": ("http", "bearer"),
+        "adminBasic": ("http", "basic"),
     }
     for path, method, op in operations(spec):
         if path.startswith("/tenants/"):
             assert op["security"] == [{"tenantToken": []}], (method, path)
         elif path == "/_sandbox/simulate":
             assert op["security"] == [{"adminToken": []}, {"tenantToken": []}]
+        elif (method, path) in CLASS_SECURITY:
+            assert op["security"] == CLASS_SECURITY[method, path], (method, path)
         elif path.startswith("/_sandbox/"):
             assert op["security"] == [{"adminToken": []}], (method, path)
         else:
@@ -125,7 +139,7 @@ def test_each_operation_lists_what_its_middlewares_and_route_answer(spec: dict[s
             if "{planeId}" in path:
                 assert "plane_not_found" in answers["404"]["description"]
         if path.startswith("/_sandbox/"):
-            assert "401" in statuses
+            assert ("401" in statuses) == bool(op["security"]), (method, path)
         assert ("413" in statuses) == (method != "get"), (method, path)
         if "requestBody" in op:
             assert "invalid_json" in answers["400"]["description"]
@@ -167,6 +181,8 @@ def test_every_answer_has_its_schema(spec: dict[str, Any]) -> None:
         content = op["responses"][status].get("content")
         if status == "204":
             assert content is None
+        elif (method, path) == ("get", "/_sandbox/class"):  # the class board: a page
+            assert content == {"text/html": {"schema": {"type": "string"}}}
         else:
             assert content["application/json"]["schema"]["$ref"].startswith("#/components/schemas/"), (method, path)
     schemas = spec["components"]["schemas"]
@@ -223,9 +239,12 @@ def test_request_schemas_carry_the_contracts_rules(spec: dict[str, Any]) -> None
 def test_the_admin_surface_is_marked_as_the_sandboxs_own(spec: dict[str, Any]) -> None:
     tags = {tag["name"]: tag["description"] for tag in spec["tags"]}
     assert "not part of the Zen Mesh API" in tags["sandbox admin"]
+    assert "not part of the Zen Mesh API" in tags["training class"]
     for path, method, op in operations(spec):
         admin_surface = path.startswith("/_sandbox/")
-        assert ("sandbox admin" in op["tags"]) == admin_surface, (method, path)
+        own = "training class" if path.startswith("/_sandbox/class") else "sandbox admin"
+        assert len(op["tags"]) == 1, (method, path)  # Swagger UI and ReDoc show an operation once per tag
+        assert (own in op["tags"]) == admin_surface, (method, path)
         assert op.get("description", "").startswith("Sandbox only") == admin_surface
 
 

@@ -150,3 +150,25 @@ def test_the_limiter_keeps_a_bounded_count_of_callers():
     assert limiter.hit("addr:192.0.2.1")[0] is False
     allowed, remaining, _ = limiter.hit("token:" + "0" * 64, may_share=False)
     assert allowed and remaining == LIMIT - 1
+
+
+def test_a_tenant_token_on_the_class_s_paths_counts_as_its_own_caller_not_its_address(
+    box: sandbox_pkg.Sandbox,
+) -> None:
+    """Thirty trainees behind one address (a room's NAT, a JupyterHub) check exercises: each has a
+    limit of its own, as on the API's paths; one trainee past it leaves the next untouched."""
+    made = requests.post(
+        f"{box.base_url}/_sandbox/class/trainees",
+        json={"count": 2},
+        headers={"Authorization": f"Bearer {box.admin_token}"},
+        timeout=30,
+    )
+    assert made.status_code == 201, made.text
+    first, second = (f"Bearer {trainee['token']}" for trainee in made.json()["data"])
+    check = f"{box.base_url}/_sandbox/class/exercises/create-a-target/check"
+    session = requests.Session()
+    flood = [session.post(check, headers={"Authorization": first}, timeout=30) for _ in range(AT_MOST + 5)]
+    assert_limited(flood, 200)
+    after = session.post(check, headers={"Authorization": second}, timeout=30)
+    assert after.status_code == 200, after.text
+    assert int(after.headers["x-ratelimit-remaining"]) >= LIMIT - 2

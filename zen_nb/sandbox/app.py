@@ -8,7 +8,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ..vocabulary import VERSION
-from . import routes_admin, routes_attempts, routes_catalog, routes_events, routes_flows, routes_targets
+from . import (
+    routes_admin,
+    routes_attempts,
+    routes_catalog,
+    routes_class,
+    routes_events,
+    routes_exercises,
+    routes_flows,
+    routes_targets,
+)
 from .auth import AuthMiddleware
 from .body_limit import BodyLimitMiddleware
 from .data import Store
@@ -17,6 +26,7 @@ from .docs import add_docs
 from .error_handlers import install_error_handlers
 from .hosts import LOOPBACK_ONLY, AllowedHosts, HostMiddleware
 from .idempotency import IdempotencyMiddleware
+from .join_limit import JoinLimiter
 from .openapi import install_openapi
 from .paths import PathMiddleware
 from .rate_limit import RateLimiter, RateLimitMiddleware
@@ -25,14 +35,22 @@ from .request_context import RequestContextMiddleware
 DESCRIPTION = """The Zen Mesh delivery-flow API, served locally by zen_nb's sandbox.
 
 Every path under `/tenants/{tenantId}` needs `Authorization: Bearer <token>`; `/_sandbox/`
-needs the sandbox's admin token. Errors share one shape:
+needs the sandbox's admin token, except a training class's join and exercises (see the
+"training class" tag). Errors share one shape:
 `{"error": {status, code, message, field}, "requestId"}`.
 """
 
 
-def create_app(store: Store, admin_token: str, limiter: RateLimiter, hosts: AllowedHosts = LOOPBACK_ONLY) -> FastAPI:
+def create_app(
+    store: Store,
+    admin_token: str,
+    limiter: RateLimiter,
+    hosts: AllowedHosts = LOOPBACK_ONLY,
+    join_limiter: JoinLimiter | None = None,
+) -> FastAPI:
     """Build the app on a store, answering only to ``hosts``. Middlewares run outermost first in
-    the order listed below."""
+    the order listed below. ``join_limiter`` counts failed class joins per address (10 a minute
+    unless given)."""
     deliverer = Deliverer(store)
 
     @asynccontextmanager
@@ -57,6 +75,7 @@ def create_app(store: Store, admin_token: str, limiter: RateLimiter, hosts: Allo
     app.state.store = store
     app.state.admin_token = admin_token
     app.state.deliverer = deliverer
+    app.state.join_limiter = join_limiter or JoinLimiter()
     for router in (
         routes_admin.health_router,
         routes_admin.simulate_router,
@@ -66,6 +85,10 @@ def create_app(store: Store, admin_token: str, limiter: RateLimiter, hosts: Allo
         routes_flows.router,
         routes_events.router,
         routes_attempts.router,
+        routes_class.join_router,
+        routes_class.router,
+        routes_class.board_router,
+        routes_exercises.router,
     ):
         app.include_router(router)
     install_error_handlers(app)

@@ -33,8 +33,12 @@ TARGET = TARGETS + "/{targetId}"
 ATTEMPTS = PLANE + "/delivery-attempts"
 ADMIN = "/_sandbox"
 OUTCOME = ADMIN + "/tenants/{tenantId}/clusters/{planeId}/targets/{targetId}/outcome"
+CLASS = ADMIN + "/class"
+TRAINEE = CLASS + "/trainees/{trainee}"
+EXERCISE = CLASS + "/exercises/{name}"
 
 ADMIN_TAG = "sandbox admin"
+CLASS_TAG = "training class"
 TAGS = [
     {"name": "tenant", "description": "Your tenant, its planes (clusters), adapters and ingesters (flow sources)."},
     {"name": "targets", "description": "The destinations of delivery flows."},
@@ -47,6 +51,13 @@ TAGS = [
         "description": "The sandbox's own surface, not part of the Zen Mesh API: a real service has none of "
         "these paths. They need the sandbox's admin token (printed when it starts); simulating traffic "
         "also takes a tenant's token, for its own tenant.",
+    },
+    {
+        "name": CLASS_TAG,
+        "description": "The sandbox's own too, not part of the Zen Mesh API: a training class served by the "
+        "sandbox (`zen-nb class start`). Trainees join with a "
+        "join code (no token) and get a tenant of their own; they check exercises with their tenant's token; "
+        "the trainer manages the class and watches the board with the admin token.",
     },
 ]
 SANDBOX_ONLY = "Sandbox only (not part of the Zen Mesh API)."
@@ -62,6 +73,12 @@ SECURITY_SCHEMES = {
         "scheme": "bearer",
         "description": "The sandbox's admin token, printed when it starts, for /_sandbox/ (sandbox only).",
     },
+    "adminBasic": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "The admin token as the password of HTTP Basic (any user name): how a browser opens the "
+        "class board, /_sandbox/class (sandbox only).",
+    },
 }
 
 
@@ -75,7 +92,15 @@ HEADERS = {
     "X-RateLimit-Remaining": _header("Requests left in this window.", {"type": "integer", "minimum": 0}),
     "X-RateLimit-Reset": _header("When the window ends, in Unix seconds.", {"type": "integer", "minimum": 0}),
     "Retry-After": _header("Seconds to wait before retrying.", {"type": "integer", "minimum": 1}),
-    "WWW-Authenticate": _header("The scheme that would be accepted: Bearer.", {"type": "string"}),
+    "WWW-Authenticate": _header(
+        "The scheme that would be accepted: Bearer (Basic on the class board, so that a browser asks for it).",
+        {"type": "string"},
+    ),
+    "Cache-Control": _header("no-store: the answer holds a secret or changes by the second.", {"type": "string"}),
+    "Content-Security-Policy": _header(
+        "default-src 'none'; style-src 'unsafe-inline': the page loads nothing and runs no script.",
+        {"type": "string"},
+    ),
     "Location": _header("The path of the object created.", {"type": "string", "format": "uri-reference"}),
     "Idempotent-Replayed": _header(
         "Present (true) when this is the stored answer to an earlier request with the same Idempotency-Key.",
@@ -107,6 +132,15 @@ class Operation:
     answer: str | None  # a component of responses.py; None: no body (204)
     errors: dict[int, tuple[str, ...]] = field(default_factory=dict)
     links: tuple[str, ...] = ()  # operations that take this answer's id (see _links)
+    # The security schemes, any one of which opens it; None: the path's (see _security). () is none.
+    security: tuple[str, ...] | None = None
+    media: str = "application/json"  # an answer that is a page: "text/html" (its schema: a string)
+    headers: tuple[str, ...] = ()  # of the success answer, beyond those of every response
+
+
+_NO_STORE = ("Cache-Control",)
+_TRAINEE_NOT_FOUND = {404: ("trainee_not_found",)}
+_EXERCISE_ERRORS = {403: ("forbidden",), 404: ("exercise_not_found",)}
 
 
 _FLOW_LINKS = ("getFlow", "updateFlow", "deleteFlow", "pauseFlow", "resumeFlow")
@@ -179,6 +213,39 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "Simulation",
         {400: ("invalid_field",), 403: ("forbidden",), 404: ("tenant_not_found", "plane_not_found", "flow_not_found")},
     ),
+    ("post", CLASS + "/join"): Operation(
+        "joinClass",
+        "Joined",
+        {400: ("invalid_field",), 404: ("join_code_not_found",), 410: ("join_code_revoked",)},
+        security=(),
+        headers=_NO_STORE,
+    ),
+    ("get", CLASS + "/trainees"): Operation("listClassTrainees", "ClassTraineeList", headers=_NO_STORE),
+    ("post", CLASS + "/trainees"): Operation(
+        "addClassTrainees", "EnrolledTrainees", {400: ("invalid_field",), 409: ("class_full",)}, headers=_NO_STORE
+    ),
+    ("post", TRAINEE + "/reset"): Operation("resetClassTrainee", "ClassReset", _TRAINEE_NOT_FOUND),
+    ("post", CLASS + "/reset"): Operation("resetClass", "ClassReset"),
+    ("post", TRAINEE + "/revoke-code"): Operation("revokeJoinCode", "TraineeCode", _TRAINEE_NOT_FOUND),
+    ("post", TRAINEE + "/new-code"): Operation("newJoinCode", "TraineeCode", _TRAINEE_NOT_FOUND, headers=_NO_STORE),
+    ("get", CLASS + "/progress"): Operation("getClassProgress", "ClassProgress", headers=_NO_STORE),
+    ("get", CLASS): Operation(
+        "getClassBoard",
+        None,
+        security=("adminToken", "adminBasic"),
+        media="text/html",
+        headers=("Cache-Control", "Content-Security-Policy"),
+    ),
+    ("get", CLASS + "/exercises"): Operation("listExercises", "ExerciseList", security=()),
+    ("post", EXERCISE + "/check"): Operation(
+        "checkExercise", "CheckResult", {401: ("unauthenticated",), **_EXERCISE_ERRORS}, security=("tenantToken",)
+    ),
+    ("post", EXERCISE + "/prepare"): Operation(
+        "prepareExercise",
+        "Prepared",
+        {401: ("unauthenticated",), **_EXERCISE_ERRORS, 409: ("exercise_material_unavailable",)},
+        security=("tenantToken",),
+    ),
 }
 
 
@@ -223,8 +290,9 @@ def _complete_operation(
         operation["security"] = []
     elif admin:
         operation["description"] = f"{SANDBOX_ONLY} {operation.get('description', '')}".strip()
-        simulate = path == ADMIN + "/simulate"
-        operation["security"] = [{"adminToken": []}, {"tenantToken": []}] if simulate else [{"adminToken": []}]
+        operation["security"] = [{name: []} for name in _security(path, known)]
+        if path == CLASS or path.startswith(CLASS + "/"):
+            operation["tags"] = [CLASS_TAG]  # one tag each: Swagger UI and ReDoc list an operation under every tag
     elif tenant:
         operation["security"] = [{"tenantToken": []}]
     if known is not None:
@@ -237,6 +305,13 @@ def _complete_operation(
     answers[success] = _success(path, method, int(success), known, ids, tenant)
     for status, codes in sorted(_error_codes(path, method, operation, known).items()):
         answers[str(status)] = _error(status, codes, tenant, replayable=tenant and method == "post")
+
+
+def _security(path: str, known: Operation | None) -> tuple[str, ...]:
+    """The schemes of an admin path: the operation's own, else the admin token (or a tenant's, to simulate)."""
+    if known is not None and known.security is not None:
+        return known.security
+    return ("adminToken", "tenantToken") if path == ADMIN + "/simulate" else ("adminToken",)
 
 
 def _complete_parameters(path: str, method: str, operation: dict[str, Any], idempotent: bool) -> None:
@@ -290,7 +365,7 @@ def _error_codes(path: str, method: str, operation: dict[str, Any], known: Opera
             add(400, "invalid_idempotency_key")
             add(409, "idempotency_key_in_use", "idempotency_answer_too_large")
             add(422, "idempotency_key_reused")
-    elif path.startswith(ADMIN + "/"):
+    elif path.startswith(ADMIN + "/") and _security(path, known):
         add(401, "unauthenticated")
     if method not in ("get", "head", "options"):
         add(413, "payload_too_large")
@@ -328,8 +403,11 @@ def _success(
         names.append("Location")
     if tenant and method == "post":
         names.append("Idempotent-Replayed")
+    names += known.headers if known is not None else ()
     answer: dict[str, Any] = {"description": HTTPStatus(status).phrase, "headers": _headers(names)}
-    if known is not None and known.answer is not None:
+    if known is not None and known.media != "application/json":
+        answer["content"] = {known.media: {"schema": {"type": "string"}}}
+    elif known is not None and known.answer is not None:
         answer["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{known.answer}"}}}
     if known is not None and known.links:
         answer["links"] = _links(known.links, ids)

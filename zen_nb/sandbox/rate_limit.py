@@ -1,10 +1,10 @@
 """Rate limiting in fixed windows, counted per caller, with the contract's ``X-RateLimit-*`` headers.
 
-A caller is who the request proves to be, never how it spells its header: on a
-``/tenants/...`` path, a tenant's token (by digest, after :func:`~.auth.bearer_token` has read
-``bearer``, ``BEARER`` and extra spaces alike); anywhere, the admin token, as its own caller;
-and every other request (no token, a wrong one, any path outside ``/tenants/`` without the
-admin token) is counted against its client's address, so that failed authentications are
+A caller is who the request proves to be, never how it spells its header: a tenant's token
+(by digest, after :func:`~.auth.bearer_token` has read ``bearer``, ``BEARER`` and extra spaces
+alike), on any path (the class's exercise checks take one outside ``/tenants/``); the admin
+token, as its own caller; and every other request (no token, a wrong one) is counted against
+its client's address, so that failed authentications are
 limited too: a flood of wrong tokens meets 429s past the limit, as everyone else does.
 Addresses are counted by network for IPv6 (a /64, which one host commonly holds whole), by
 address for IPv4.
@@ -73,6 +73,22 @@ class RateLimiter:
             self._counts[caller] = count
         return count <= self.limit, max(self.limit - count, 0), start + self.window_seconds
 
+    def peek(self, caller: str) -> tuple[int, float]:
+        """How many requests ``caller`` made in the current window, and when it ends, without counting one."""
+        now = self._clock()
+        start = now - (now % self.window_seconds)
+        with self._lock:
+            if start != self._window_start:
+                return 0, start + self.window_seconds
+            if caller not in self._counts and len(self._counts) >= self.max_callers:
+                caller = SHARED
+            return self._counts.get(caller, 0), start + self.window_seconds
+
+    def clear(self) -> None:
+        """Forget every count of the current window."""
+        with self._lock:
+            self._counts.clear()
+
     def retry_after(self, reset_at: float) -> int:
         """Whole seconds until the window that ends at ``reset_at`` is over (at least 1): ``Retry-After``."""
         return max(1, math.ceil(reset_at - self._clock()))
@@ -109,15 +125,15 @@ class RateLimitMiddleware:
 
     async def caller(self, scope: Scope) -> str:
         """Whom this request is counted against (see the module's docstring)."""
-        if path_tenant(scope) is not None:
+        digest, _ = presented_digest(scope)
+        if digest is not None and hmac.compare_digest(digest, self._admin_digest):
+            return "admin"
+        if digest is not None or path_tenant(scope) is not None:
+            # A tenant's token counts on its own everywhere (/_sandbox/class/... and /_sandbox/simulate take
+            # one too): a room behind one address, or a JupyterHub on this machine, is not one caller.
             found = await credentials(scope, self.store)
             if found.tenant is not None and found.digest is not None:
                 return "token:" + found.digest
-            digest = found.digest
-        else:
-            digest, _ = presented_digest(scope)  # no lookup: outside /tenants/ only the admin token counts
-        if digest is not None and hmac.compare_digest(digest, self._admin_digest):
-            return "admin"
         return "addr:" + client_network(scope)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -266,6 +266,122 @@ class Simulation(_Answer):
     seed: int
 
 
+class Joined(_Answer):
+    """``POST /_sandbox/class/join``: the trainee's own tenant and token (sent with ``Cache-Control: no-store``)."""
+
+    trainee: str
+    tenantId: str  # noqa: N815
+    planeId: str  # noqa: N815
+    adapterId: str  # noqa: N815
+    token: str = Field(description="the trainee's API token (ZEN_API_TOKEN)")
+
+
+JoinCodeShown = Annotated[str, Field(pattern=r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$", examples=["K7QM-3XPD"])]
+
+
+class ClassTrainee(_Answer):
+    """A trainee of the class, as the trainer's roster shows it (no token)."""
+
+    trainee: str
+    tenantId: str  # noqa: N815
+    joinCode: JoinCodeShown | None = Field(description="XXXX-XXXX; null once revoked")  # noqa: N815
+    joined: bool
+    joinedAt: Timestamp | None = Field(description="the first join; null before it")  # noqa: N815
+
+
+class ClassTraineeList(_Answer):
+    """``GET /_sandbox/class/trainees``: every trainee, in roster order."""
+
+    data: list[ClassTrainee]
+
+
+class EnrolledTrainee(_Answer):
+    """A trainee just added, with its token (shown here and in the roster CSV only)."""
+
+    trainee: str
+    tenantId: str  # noqa: N815
+    token: str
+    joinCode: JoinCodeShown  # noqa: N815
+
+
+class EnrolledTrainees(_Answer):
+    """``POST /_sandbox/class/trainees``: the trainees added (none when every name was there already)."""
+
+    data: list[EnrolledTrainee]
+
+
+class ClassReset(_Answer):
+    """A class reset: the trainees whose tenants are back to their seed."""
+
+    reset: list[str]
+
+
+class TraineeCode(_Answer):
+    """A trainee's join code after a revoke (null) or a new code."""
+
+    trainee: str
+    joinCode: JoinCodeShown | None  # noqa: N815
+
+
+class ExerciseProgress(_Answer):
+    """One exercise of one trainee: whether it has passed (and first when), and the checks so far."""
+
+    passed: bool
+    passedAt: Timestamp | None  # noqa: N815
+    checks: int = Field(ge=0)
+    lastCheckedAt: Timestamp | None  # noqa: N815
+
+
+class TraineeProgress(_Answer):
+    """A trainee's progress: every exercise of the session, by name."""
+
+    trainee: str
+    tenantId: str  # noqa: N815
+    joined: bool
+    exercises: dict[str, ExerciseProgress]
+
+
+class ClassProgress(_Answer):
+    """``GET /_sandbox/class/progress``: the exercises in session order, every trainee in roster order."""
+
+    exercises: list[str]
+    trainees: list[TraineeProgress]
+
+
+class ExerciseInfo(_Answer):
+    """An exercise of the session."""
+
+    name: str
+    title: str
+    task: str
+    prepared: bool = Field(description="whether it needs material on the tenant first (the prepare operation)")
+
+
+class ExerciseList(_Answer):
+    """``GET /_sandbox/class/exercises``: the exercises in session order."""
+
+    data: list[ExerciseInfo]
+
+
+class CheckResult(_Answer):
+    """An exercise's check on the caller's tenant: the verdict, what was found, a hint when it failed."""
+
+    exercise: str
+    passed: bool
+    message: str
+    hint: str | None
+    passedAt: Timestamp | None = Field(description="when it first passed; null if it never has")  # noqa: N815
+    checks: int = Field(ge=1)
+
+
+class Prepared(_Answer):
+    """An exercise's starting material on the caller's tenant."""
+
+    exercise: str
+    prepared: bool = Field(description="false when it was there already, or when the exercise needs none")
+    message: str
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     Error,
     Tenant,
@@ -289,4 +405,13 @@ MODELS: tuple[type[BaseModel], ...] = (
     RetrySchedule,
     DeliveryOverview,
     Simulation,
+    Joined,
+    ClassTraineeList,
+    EnrolledTrainees,
+    ClassReset,
+    TraineeCode,
+    ClassProgress,
+    ExerciseList,
+    CheckResult,
+    Prepared,
 )

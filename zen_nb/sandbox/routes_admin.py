@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
 from ..vocabulary import VERSION
 from . import paths  # noqa: F401 - registers the "id" path convertor of the routes below
+from .admin_auth import ADMIN_HINT, BEARER_CHALLENGE, is_admin_token, presented_bearer, require_admin
 from .data import NotFound
 from .data.schema import clear_rows
 from .data.settings import delete_outcome, list_outcomes, retry_schedule, set_retry_schedule
@@ -23,33 +23,6 @@ from .schemas import DeliverySettings, OutcomeSettings, SimulateRequest, TenantC
 from .seed import DEMO_TENANT_ID, insert_tenant, seed_database
 from .simulate import Simulation, default_start, simulate
 from .timestamps import parse_timestamp
-
-ADMIN_HINT = "send 'Authorization: Bearer <admin token>': the admin token that the sandbox printed when it started"
-# RFC 9110 11.6.1 / RFC 6750 3: a 401 names the scheme that would be accepted.
-ADMIN_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="zen-nb-sandbox"'}
-
-
-def _presented_token(request: Request) -> str:
-    """The token of an ``Authorization: Bearer ...`` header, or "" when there is none."""
-    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
-
-
-def _is_admin(request: Request, token: str) -> bool:
-    expected: str = request.app.state.admin_token
-    return hmac.compare_digest(token.encode(), expected.encode())
-
-
-def require_admin(request: Request) -> None:
-    """401 unless the request carries this sandbox's admin token."""
-    if not _is_admin(request, _presented_token(request)):
-        raise ApiError(
-            401,
-            "unauthenticated",
-            f"this path needs the sandbox's admin token; {ADMIN_HINT}",
-            headers=dict(ADMIN_CHALLENGE),
-        )
-
 
 router = APIRouter(prefix="/_sandbox", tags=["sandbox admin"], dependencies=[Depends(require_admin)])
 health_router = APIRouter(tags=["sandbox admin"])
@@ -71,6 +44,7 @@ def reset(request: Request, store: StoreDep) -> dict[str, Any]:
     with store.transaction() as db:
         clear_rows(db)
         seed_database(db)
+    request.app.state.join_limiter.forget()  # the class went with the rows: its failed joins too
     request.app.state.deliverer.wake()
     return {"reset": True, "tenantId": DEMO_TENANT_ID}
 
@@ -143,8 +117,8 @@ def set_delivery(store: StoreDep, body: DeliverySettings) -> dict[str, Any]:
 
 def _simulating_tenant(request: Request, store: StoreDep, asked: str | None) -> str:
     """The tenant to simulate for: any with the admin token, only its own with a tenant token."""
-    token = _presented_token(request)
-    if _is_admin(request, token):
+    token = presented_bearer(request)
+    if is_admin_token(request, token):
         tenant_id = asked or DEMO_TENANT_ID
         with store.snapshot() as db:
             if not tenant_exists(db, tenant_id):
@@ -159,7 +133,7 @@ def _simulating_tenant(request: Request, store: StoreDep, asked: str | None) -> 
             401,
             "unauthenticated",
             f"simulating traffic needs a tenant's API token or the admin token; {ADMIN_HINT}",
-            headers=dict(ADMIN_CHALLENGE),
+            headers={"WWW-Authenticate": BEARER_CHALLENGE},
         )
     if asked is not None and asked != tenant.id:
         raise ApiError(403, "forbidden", "a tenant's token simulates traffic for its own tenant only", field="tenantId")

@@ -31,19 +31,24 @@ from pydantic_core import PydanticCustomError
 
 from ..vocabulary import FLOW_STATUSES, NAME_MAX_LENGTH, NAME_PATTERN, NAME_RE, NAME_RULE, PLANS, TARGET_TYPES
 from .destinations import URL_PATTERN, url_problem
+from .join_codes import CODE_PATTERN, MAX_INPUT_LENGTH
 from .outcomes import ERROR_CODES
+from .trainee_names import TRAINEE_NAME_PATTERN, name_problem
 
 __all__ = [
     "NAME_RULE",
     "DeliverySettings",
     "FlowCreate",
     "FlowUpdate",
+    "JoinRequest",
     "OutcomeSettings",
     "SimulateRequest",
     "TargetCreate",
     "TargetRef",
     "TargetUpdate",
     "TenantCreate",
+    "TraineeReset",
+    "TraineesCreate",
 ]
 
 TargetType = Literal[TARGET_TYPES]  # type: ignore[valid-type]
@@ -296,3 +301,60 @@ class SimulateRequest(_Body):
     start: Annotated[Timestamp, DEFAULT] = Field(
         default=None, description="when the history starts; left out: midnight UTC, days ago"
     )
+
+
+# A join code is taken as any JSON value and read by the route (``classroom.join``): a wrong one,
+# whatever its type, counts as a failed join, and no complaint of pydantic echoes it back.
+JoinCode = Annotated[
+    Any,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": CODE_PATTERN,
+            "maxLength": MAX_INPUT_LENGTH,
+            "description": "the trainee's join code, XXXX-XXXX (case, dashes and spaces do not matter)",
+            "examples": ["K7QM-3XPD"],
+        }
+    ),
+]
+
+
+class JoinRequest(_Body):
+    """``POST /_sandbox/class/join``: the join code a trainee was given."""
+
+    code: JoinCode
+
+
+def _trainee_name(value: Any) -> str:
+    problem = name_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+TraineeName = Annotated[
+    StrictStr,
+    AfterValidator(_trainee_name),
+    Field(json_schema_extra={"pattern": TRAINEE_NAME_PATTERN, "minLength": 1, "maxLength": 64}),
+]
+MAX_NEW_TRAINEES = 500
+
+
+class TraineesCreate(_Body):
+    """``POST /_sandbox/class/trainees``: trainees by name, or ``count`` numbered ones (trainee-01, ...)."""
+
+    json_rules: ClassVar[dict[str, Any]] = {"oneOf": [{"required": ["names"]}, {"required": ["count"]}]}
+
+    names: Annotated[list[TraineeName], Field(min_length=1, max_length=MAX_NEW_TRAINEES), DEFAULT] = Field(
+        default=None, description="names to add; those already in the class (regardless of case) are left as they are"
+    )
+    # Whole's validator spelled out after the bounds: before them, the schema would lose minimum and maximum.
+    count: Annotated[int, Field(ge=1, le=MAX_NEW_TRAINEES), BeforeValidator(_whole), DEFAULT] = Field(
+        default=None, description="the class's size: trainee-01 up to trainee-NN, those missing are added"
+    )
+
+
+class TraineeReset(_Body):
+    """``POST /_sandbox/class/trainees/{trainee}/reset`` (and ``/_sandbox/class/reset``)."""
+
+    keepProgress: bool = Field(default=False, description="keep the trainee's exercise progress")  # noqa: N815
