@@ -18,7 +18,7 @@ from zen_nb import ZenClient
 from zen_nb import sandbox as sandbox_pkg
 
 from deliveries import FAST, Hook
-from helpers import Api, admin_post, client_for, set_retry_schedule
+from helpers import ZEN_VARIABLES, Api, admin_post, client_for, set_retry_schedule
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
@@ -54,6 +54,17 @@ def new_tenant(api: Api):
         return Api(api.box, token=body["token"], tenant_id=body["id"])
 
     return make
+
+
+@pytest.fixture
+def no_zen_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No ``ZEN_*`` variable in ``os.environ``; after the test each is as before, even one a join wrote.
+
+    ``monkeypatch.delenv`` of an absent variable records nothing to undo, so each is set first.
+    """
+    for name in ZEN_VARIABLES:
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""``%load_ext zen_nb`` in a real IPython shell: the four magics, errors as short blocks, rich HTML.
+"""``%load_ext zen_nb`` in a real IPython shell: the five magics, errors as short blocks, rich HTML.
 
 Each test gets its own ``InteractiveShell`` (history off, ``IPYTHONDIR`` in ``tmp_path``),
 cleared afterwards together with what creating one changes in the process (``__main__`` in
@@ -42,7 +42,7 @@ from zen_nb.frames import FLOW_COLUMNS
 from helpers import ZEN_VARIABLES as NAMES
 from helpers import Api
 
-MAGICS = {"zen_setup", "zen_flow_form", "zen_flows", "zen_sandbox"}
+MAGICS = {"zen_setup", "zen_flow_form", "zen_flows", "zen_sandbox", "zen_join"}
 DEV = "plane_dev_us_east_1"
 PROD = "plane_prod_eu_west_1"
 
@@ -85,7 +85,7 @@ def flows(api: Api) -> dict[str, dict[str, Any]]:
 # -- %load_ext and %zen_flows --------------------------------------------------------------------
 
 
-def test_load_ext_registers_the_four_magics(shell: InteractiveShell) -> None:
+def test_load_ext_registers_the_five_magics(shell: InteractiveShell) -> None:
     assert not MAGICS & set(shell.magics_manager.magics["line"])
     shell.run_line_magic("load_ext", "zen_nb")
     assert MAGICS <= set(shell.magics_manager.magics["line"])

@@ -6,6 +6,9 @@
     frame = zen_nb.load_flows(planes="all")
     attempts = zen_nb.load_attempts(status="failed")
 
+In a training class: ``zen_nb.join("K7QM-3XPD")`` (the trainee's code sets the ``ZEN_*``),
+``zen_nb.exercises.check("create-a-flow")``, and for the trainer ``zen_nb.class_progress()``.
+
 Importing the package stays light: the client (requests), pandas and the sandbox server
 (FastAPI) are imported only when first used.
 """
@@ -18,11 +21,17 @@ from .config import ZenConfig
 from .errors import (
     BadRequestError,
     ConflictError,
+    ExerciseNotFound,
     FlowNameConflict,
     FlowNotFound,
     ForbiddenError,
+    GoneError,
     IdempotencyKeyReusedError,
     IngesterNotFound,
+    JoinCodeInvalid,
+    JoinCodeNotFound,
+    JoinCodeRevoked,
+    NoClassSandbox,
     NotFoundError,
     PayloadTooLargeError,
     PlaneNotFound,
@@ -35,6 +44,7 @@ from .errors import (
     TargetTypeMismatch,
     TenantNotFound,
     UnauthorizedError,
+    UnknownExercise,
     ZenAPIError,
     ZenConfigError,
     ZenConnectionError,
@@ -43,9 +53,11 @@ from .errors import (
 from .vocabulary import VERSION
 
 if TYPE_CHECKING:
-    from . import sandbox
+    from . import exercises, sandbox
     from .client import ZenClient
     from .frames import load_attempts, load_flows
+    from .joining import join
+    from .trainer import class_progress
     from .widgets import FlowForm, SetupForm, flow_form, setup
 
 __version__ = VERSION
@@ -58,16 +70,25 @@ _LAZY = {
     "flow_form": "widgets",
     "SetupForm": "widgets",
     "FlowForm": "widgets",
+    "join": "joining",
+    "class_progress": "trainer",
 }
+_LAZY_MODULES = ("sandbox", "exercises")
 
 __all__ = [
     "BadRequestError",
     "ConflictError",
+    "ExerciseNotFound",
     "FlowNameConflict",
     "FlowNotFound",
     "ForbiddenError",
+    "GoneError",
     "IdempotencyKeyReusedError",
     "IngesterNotFound",
+    "JoinCodeInvalid",
+    "JoinCodeNotFound",
+    "JoinCodeRevoked",
+    "NoClassSandbox",
     "NotFoundError",
     "PayloadTooLargeError",
     "PlaneNotFound",
@@ -80,6 +101,7 @@ __all__ = [
     "TargetTypeMismatch",
     "TenantNotFound",
     "UnauthorizedError",
+    "UnknownExercise",
     "ZenAPIError",
     "FlowForm",
     "SetupForm",
@@ -89,7 +111,10 @@ __all__ = [
     "ZenConnectionError",
     "ZenError",
     "__version__",
+    "class_progress",
+    "exercises",
     "flow_form",
+    "join",
     "load_attempts",
     "load_flows",
     "load_ipython_extension",
@@ -106,15 +131,15 @@ def load_ipython_extension(ipython: Any) -> None:
 
 
 def __getattr__(name: str) -> Any:
-    """Import the client, the DataFrame loaders and the sandbox package on first use (PEP 562).
+    """Import the client, the DataFrame loaders, the class's calls and the sandbox package on first use (PEP 562).
 
-    ``zen_nb.sandbox`` works after a bare ``import zen_nb``, as the fixes print it; the
-    package itself is light (the server is imported when a sandbox starts).
+    ``zen_nb.sandbox`` and ``zen_nb.exercises`` work after a bare ``import zen_nb``, as the fixes
+    print them; the sandbox package itself is light (the server is imported when a sandbox starts).
     """
     from importlib import import_module
 
-    if name == "sandbox":
-        return import_module(".sandbox", __name__)
+    if name in _LAZY_MODULES:
+        return import_module(f".{name}", __name__)
     if name in _LAZY:
         value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value

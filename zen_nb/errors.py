@@ -61,6 +61,10 @@ class ZenConfigError(ZenError):
     """The ``ZEN_*`` configuration is missing or not usable."""
 
 
+class NoClassSandbox(ZenConfigError):
+    """The address is not a zen_nb class sandbox: it has no ``/_sandbox/class/...`` (joins, checks, progress)."""
+
+
 class ZenConnectionError(ZenError):
     """Nothing answered at ``ZEN_API_BASE`` (refused, unreachable, or timed out)."""
 
@@ -121,6 +125,10 @@ class RateLimitedError(ZenAPIError):
     retry_after: float | None = None
 
 
+class GoneError(ZenAPIError):
+    """410: the thing existed and was withdrawn for good (a join code the trainer revoked)."""
+
+
 class ServerError(ZenAPIError):
     """5xx: a fault of the server, even after retries."""
 
@@ -143,6 +151,27 @@ class FlowNotFound(NotFoundError):
 
 class TenantNotFound(NotFoundError):
     """404 ``tenant_not_found``."""
+
+
+class JoinCodeNotFound(NotFoundError):
+    """404 ``join_code_not_found``: no trainee of the class has this join code (a typo, or another class's)."""
+
+
+class JoinCodeRevoked(GoneError):
+    """410 ``join_code_revoked``: the trainer revoked this join code; they can give a new one."""
+
+
+class ExerciseNotFound(NotFoundError):
+    """404 ``exercise_not_found``: the class sandbox knows no exercise of this name."""
+
+
+class JoinCodeInvalid(ZenError, ValueError):
+    """The text is not a join code (8 letters and digits, ``XXXX-XXXX``): refused before it is sent, so a
+    typo does not count towards the class's limit of wrong codes (or, with ``status`` 400, by the sandbox)."""
+
+
+class UnknownExercise(ZenError, ValueError):
+    """The name is no exercise of the session: refused before any request (the message lists the names)."""
 
 
 class FlowNameConflict(ConflictError):
@@ -171,6 +200,7 @@ BY_STATUS: dict[int, type[ZenAPIError]] = {
     403: ForbiddenError,
     404: NotFoundError,
     409: ConflictError,
+    410: GoneError,
     413: PayloadTooLargeError,
     422: IdempotencyKeyReusedError,
     429: RateLimitedError,
@@ -187,6 +217,9 @@ BY_CODE: dict[str, type[ZenAPIError]] = {
     "target_in_use": TargetInUse,
     "target_type_mismatch": TargetTypeMismatch,
     "plan_upgrade_required": PlanUpgradeRequired,
+    "join_code_not_found": JoinCodeNotFound,
+    "join_code_revoked": JoinCodeRevoked,
+    "exercise_not_found": ExerciseNotFound,
 }
 
 

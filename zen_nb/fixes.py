@@ -43,6 +43,18 @@ BY_CODE = {
         "Check ZEN_API_TOKEN: it must be a valid API token of your tenant. Enter another in the form of "
         f"{code(SETUP_FORM)}, not in a cell: IPython keeps the code of every cell in its history."
     ),
+    "join_code_not_found": (
+        "Check the join code with your trainer (8 letters and digits, shown as XXXX-XXXX), then join again: "
+        "wrong codes count towards a limit of 10 a minute for everyone on your network."
+    ),
+    "join_code_revoked": "Your trainer revoked this join code: ask them for a new one, then join with it.",
+    "exercise_not_found": (
+        "Use one of the names in the message: `zen_nb.exercises.names()` lists the exercises in the order of "
+        "the session."
+    ),
+    "exercise_material_unavailable": (
+        "Ask your trainer to reset your tenant: a reset brings back the seed that the exercise's material needs."
+    ),
     "idempotency_key_reused": "Use a new Idempotency-Key for a different request.",
     "idempotency_key_in_use": "A request with this Idempotency-Key is still running: wait for it, then retry.",
     "payload_too_large": "Send a body under 1 MiB.",

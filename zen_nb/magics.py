@@ -1,4 +1,5 @@
-"""The IPython magics of ``%load_ext zen_nb``: ``%zen_setup``, ``%zen_flow_form``, ``%zen_flows``, ``%zen_sandbox``.
+"""The IPython magics of ``%load_ext zen_nb``: ``%zen_setup``, ``%zen_flow_form``, ``%zen_flows``, ``%zen_sandbox``,
+``%zen_join``.
 
 A usage error names the option that is wrong and what it takes, but never repeats a value that
 was given: argparse's own messages do (``invalid choice: '...'``, ``unrecognized arguments:
@@ -79,6 +80,19 @@ class ZenMagics(Magics):
             print(local_sandbox.stop())
         else:
             print(local_sandbox.status())
+
+    @magic_arguments()
+    @argument("code", help="the join code your trainer gave, such as K7QM-3XPD")
+    @argument(
+        "--api-base", help="the class's address, such as http://HOST:PORT (default: ZEN_API_BASE, or this machine)"
+    )
+    @line_magic
+    def zen_join(self, line: str) -> Any:
+        """Join a training class with its code: sets the five ZEN_* of this kernel (zen_nb.join())."""
+        args = _parse(self.zen_join, "%zen_join", line)
+        from .joining import join
+
+        return join(args.code, args.api_base)
 
 
 _HIDDEN = "<value not shown>"

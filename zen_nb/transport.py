@@ -13,7 +13,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
@@ -71,12 +71,26 @@ def default_retry(attempts: int = 4) -> ZenRetry:
     )
 
 
+class Endpoint(Protocol):
+    """What a transport reads of its configuration: a :class:`ZenConfig`, or for the sandbox's own
+    surface (``/_sandbox/class/...``) an API base with the token that call needs, or none (a join)."""
+
+    @property
+    def api_base(self) -> str: ...
+
+    @property
+    def api_token(self) -> str: ...
+
+    @property
+    def tenant_id(self) -> str: ...
+
+
 class Transport:
     """Sends requests under ``/tenants/{tenantId}`` of one configuration and returns parsed JSON."""
 
     def __init__(
         self,
-        config: ZenConfig,
+        config: ZenConfig | Endpoint,
         *,
         timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
         retry: Retry | int | None = None,
@@ -85,13 +99,9 @@ class Transport:
         self.timeout = timeout
         self.session = requests.Session()
         self.session.trust_env = False  # no proxy or .netrc from the environment in front of the sandbox
-        self.session.headers.update(
-            {
-                "Authorization": f"Bearer {config.api_token}",
-                "Accept": "application/json",
-                "User-Agent": f"zen_nb/{VERSION}",
-            }
-        )
+        self.session.headers.update({"Accept": "application/json", "User-Agent": f"zen_nb/{VERSION}"})
+        if config.api_token:  # a join sends none: an empty "Bearer " would be a malformed credential
+            self.session.headers["Authorization"] = f"Bearer {config.api_token}"
         max_retries = default_retry(retry) if isinstance(retry, int) else (retry or default_retry())
         adapter = HTTPAdapter(max_retries=max_retries)
         self.session.mount("http://", adapter)

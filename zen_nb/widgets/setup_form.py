@@ -4,6 +4,11 @@ The token field is a password field that is never filled with the current token:
 typed into it is taken into this Python object at once (on Enter or leaving the field) and
 the field is emptied, so no widget's state ever holds it. The kernel never sends it back to a
 front end either (:class:`TokenField`).
+
+In a training class, the "Join code" field and the "Join class" button replace all of that: the
+code the trainer gave is taken like the token (out of the field at once, never echoed), and a
+join sets the five variables for the trainee's own tenant. The token it brings goes straight
+into the environment, never into a field or this form.
 """
 
 from __future__ import annotations
@@ -20,12 +25,16 @@ from ..config import VARIABLES, ZenConfig
 from ..display import error_html, success_html
 from ..errors import ZenError
 from ..hints import INSTALL_SANDBOX, SANDBOX_COMMAND, code
+from ..joining import join
 
 _LAYOUT = {"width": "min(100%, 560px)"}
 _STYLE = {"description_width": "140px"}
 _TOKEN_SET = "set (hidden): type a new token to replace it"
 _TOKEN_UNSET = "not set: paste your API token, then press Enter"
 _TOKEN_TAKEN = "entered (hidden): press Apply to use it"
+_CODE_EMPTY = "from your trainer, such as K7QM-3XPD"
+_CODE_TAKEN = "entered (hidden): press Join class"
+_CODE_LAYOUT = {"width": "min(100%, 456px)"}
 
 
 class TokenField(widgets.Password):
@@ -42,12 +51,23 @@ class TokenField(widgets.Password):
     value = Unicode(help="String value").tag(sync=True, echo_update=False)
 
 
+class JoinCodeField(widgets.Text):
+    """A text field for a join code, which the kernel takes and empties as :class:`TokenField` does.
+
+    A code is shown while it is typed (it is read off a board, letter by letter), but like the token
+    it is a key to a tenant: it is never echoed to other front ends, nor kept in the widget's state.
+    """
+
+    value = Unicode(help="String value").tag(sync=True, echo_update=False)
+
+
 class SetupForm(widgets.VBox):
     """Fields for ZEN_API_BASE, ZEN_API_TOKEN, ZEN_TENANT_ID, ZEN_PLANE_ID, ZEN_ADAPTER_ID."""
 
     def __init__(self, environ: MutableMapping[str, str] | None = None) -> None:
         self._environ = os.environ if environ is None else environ
         self._token: str | None = None  # a token entered here or found for the sandbox, not yet applied
+        self._join_code: str | None = None  # a join code typed here, until "Join class" uses it
         env = self._environ
         self.base_field = _variable_field(env, "ZEN_API_BASE", "https://api.zen-mesh.io")
         self.token_field = TokenField(
@@ -61,6 +81,20 @@ class SetupForm(widgets.VBox):
         self.tenant_field = _variable_field(env, "ZEN_TENANT_ID", "your tenant id")
         self.plane_field = _variable_field(env, "ZEN_PLANE_ID", "plane_dev_us_east_1")
         self.adapter_field = _variable_field(env, "ZEN_ADAPTER_ID", "adapter_stripe_ingester")
+        self.code_field = JoinCodeField(
+            value="",
+            description="Join code",
+            continuous_update=False,
+            placeholder=_CODE_EMPTY,
+            layout=_CODE_LAYOUT,
+            style=_STYLE,
+        )
+        self.join_button = widgets.Button(
+            description="Join class",
+            icon="users",
+            tooltip="Join your trainer's class at ZEN_API_BASE with this code: sets all five ZEN_* at once",
+            layout={"width": "auto"},
+        )
         # Buttons as wide as their labels (ipywidgets' fixed default cuts "Use local sandbox").
         self.sandbox_button = widgets.Button(
             description="Use local sandbox",
@@ -83,11 +117,14 @@ class SetupForm(widgets.VBox):
         )
         self.status = widgets.HTML()
         self.token_field.observe(self._take_token, names="value")
+        self.code_field.observe(self._take_code, names="value")
+        self.join_button.on_click(self.join_class)
         self.sandbox_button.on_click(self.use_sandbox)
         self.check_button.on_click(self.check_connection)
         self.apply_button.on_click(self.apply)
         buttons = widgets.HBox([self.sandbox_button, self.check_button, self.apply_button])
-        fields = [self.base_field, self.token_field, self.tenant_field, self.plane_field, self.adapter_field]
+        joining = widgets.HBox([self.code_field, self.join_button])
+        fields = [self.base_field, joining, self.token_field, self.tenant_field, self.plane_field, self.adapter_field]
         super().__init__([widgets.HTML("<b>Zen Mesh environment</b>"), *fields, buttons, self.status])
         self._show_initial_state()
 
@@ -101,6 +138,12 @@ class SetupForm(widgets.VBox):
             self._token = change["new"].strip()
             self.token_field.value = ""
             self.token_field.placeholder = _TOKEN_TAKEN
+
+    def _take_code(self, change: dict[str, Any]) -> None:
+        if change["new"]:
+            self._join_code = change["new"]
+            self.code_field.value = ""
+            self.code_field.placeholder = _CODE_TAKEN
 
     def _current_token(self) -> str:
         return self._token or self._environ.get("ZEN_API_TOKEN", "")
@@ -127,8 +170,8 @@ class SetupForm(widgets.VBox):
         except ZenError:
             missing = [name for name in VARIABLES.values() if not self._environ.get(name)]
             self.status.value = (
-                f"<i>Not set yet: {', '.join(missing)}. Fill the fields or click <b>Use local sandbox</b>, "
-                "then <b>Apply</b>.</i>"
+                f"<i>Not set yet: {', '.join(missing)}. In a class, type your join code and click "
+                "<b>Join class</b>; else fill the fields or click <b>Use local sandbox</b>, then <b>Apply</b>.</i>"
             )
             return
         self.status.value = success_html(
@@ -162,6 +205,34 @@ class SetupForm(widgets.VBox):
         self._token = env["ZEN_API_TOKEN"]
         self.token_field.placeholder = "the sandbox's demo token (hidden): press Apply to use it"
         self.status.value = success_html(f"Local sandbox: {what}. Check connection, then Apply.")
+
+    def join_class(self, _button: Any = None) -> None:
+        """Join the class at the form's ZEN_API_BASE with the code typed: fill the fields and set ``os.environ``."""
+        code_typed, self._join_code = self._join_code, None
+        self.code_field.value = ""
+        self.code_field.placeholder = _CODE_EMPTY
+        if not code_typed:
+            self.status.value = error_html(
+                "Join code",
+                "no join code was typed",
+                "Type the code your trainer gave into the Join code field, then click Join class.",
+                [],
+            )
+            return
+        try:
+            joined = join(code_typed, self.base_field.value.strip() or None, environ=self._environ)
+        except ZenError as error:
+            self._show_error(error)
+            return
+        # The environment holds the trainee's values now; the fields show them, the token stays out.
+        self.base_field.value = joined.api_base
+        self.tenant_field.value = joined.tenant_id
+        self.plane_field.value = joined.plane_id
+        self.adapter_field.value = joined.adapter_id
+        self._token = None
+        self.token_field.value = ""
+        self.token_field.placeholder = _TOKEN_SET
+        self.status.value = success_html(f"{joined}. The five ZEN_* variables are set in this kernel.")
 
     def check_connection(self, _button: Any = None) -> None:
         """Read the tenant and the plane with the form's values; say what was found, or the error and its fix."""
