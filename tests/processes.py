@@ -126,6 +126,17 @@ class CliSandbox(CliProcess):
         self.port = int(self.base_url.rsplit(":", 1)[1])
 
 
+class CliClass(CliProcess):
+    """``zen-nb class start ...``: the address it serves and its admin token (loopback: shown), read from the banner."""
+
+    command = "class"
+
+    def __init__(self, *args: str, env: dict[str, str]) -> None:
+        super().__init__("start", *args, env=env)
+        self.base_url = re.search(r"serving (http://\S+)", self.stdout).group(1)  # type: ignore[union-attr]
+        self.admin_token = re.search(r"Admin token: (\S+)", self.stdout).group(1)  # type: ignore[union-attr]
+
+
 class CliLab(CliProcess):
     """``zen-nb lab``: JupyterLab's address and token, and the sandbox's base URL, read from the banner."""
 

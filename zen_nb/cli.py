@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from . import __version__
 from .vocabulary import ENV_SANDBOX_ADMIN_TOKEN, SANDBOX_PORT
 
+MAX_TRAINEES = 500  # as sandbox.classroom.MAX_TRAINEES (not imported: the CLI stays light)
+
 
 def _rate_limit(text: str) -> tuple[int, float]:
     """``N`` or ``N/SECONDS``: at most N requests per token per window."""
@@ -22,17 +24,9 @@ def _rate_limit(text: str) -> tuple[int, float]:
     return parsed
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="zen-nb", description="The Zen Mesh recipe kit for Jupyter.")
-    parser.add_argument("--version", action="version", version=f"zen-nb {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    sandbox = commands.add_parser(
-        "sandbox",
-        help="run the local Zen Mesh sandbox API in the foreground",
-        description="Serve the Zen Mesh API on loopback, with a persistent SQLite database, until Ctrl-C.",
-    )
-    sandbox.add_argument(
+def _add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options a served sandbox takes, the same for ``zen-nb sandbox`` and ``zen-nb class start``."""
+    parser.add_argument(
         "--host",
         default="127.0.0.1",
         help=(
@@ -41,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
             "or --admin-token-file)"
         ),
     )
-    sandbox.add_argument(
+    parser.add_argument(
         "--allow-host",
         action="append",
         default=[],
@@ -52,18 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
             "name to this machine"
         ),
     )
-    sandbox.add_argument(
+    parser.add_argument(
         "--port",
         type=int,
         default=SANDBOX_PORT,
         help=f"port to listen on (default: {SANDBOX_PORT}; 0 picks a free one)",
     )
-    sandbox.add_argument(
-        "--db",
-        default=None,
-        help="SQLite database file (default: sandbox.sqlite3 in your data directory; ':memory:' for a throwaway one)",
-    )
-    admin = sandbox.add_mutually_exclusive_group()
+    admin = parser.add_mutually_exclusive_group()
     admin.add_argument(
         "--admin-token-file",
         default=None,
@@ -79,13 +68,122 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TOKEN",
         help="the admin token itself: visible to every user in the process list, so loopback only; prefer the file",
     )
-    sandbox.add_argument(
+    parser.add_argument(
         "--rate-limit",
         type=_rate_limit,
         default=None,
         metavar="N[/SECONDS]",
         help="requests allowed per token per window (default: 1000/1)",
     )
+
+
+def _class_size(text: str) -> int:
+    """``--trainees N``: a class of 1 to MAX_TRAINEES."""
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of trainees, e.g. 30") from None
+    if not 1 <= count <= MAX_TRAINEES:
+        raise argparse.ArgumentTypeError(f"a class has 1 to {MAX_TRAINEES} trainees")
+    return count
+
+
+CLASS_DB_HELP = "the class's SQLite database (default: class.sqlite3 in your data directory)"
+
+
+def _add_class_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``zen-nb class start|roster|reset|progress|revoke|new-code``."""
+    group = commands.add_parser(
+        "class",
+        help="run a training class: one sandbox, a tenant and a join code per trainee, a progress board",
+        description=(
+            "Start a class (`zen-nb class start --trainees 30`), then, from another terminal while it runs, "
+            "look at its roster and progress, reset a trainee, or revoke and renew join codes. Every command "
+            "works on the class's database file (--db); the roster CSV beside it holds the tokens."
+        ),
+    )
+    sub = group.add_subparsers(dest="class_command", metavar="SUBCOMMAND", required=True)
+
+    start = sub.add_parser(
+        "start",
+        help="create (or reopen) the class and serve it until Ctrl-C",
+        description=(
+            "Add the trainees to the class in --db (a restart keeps every trainee, token, join code and their "
+            "progress), write the roster CSV beside it (mode 0600), print the addresses and serve until "
+            "Ctrl-C, SIGTERM or SIGHUP."
+        ),
+    )
+    who = start.add_mutually_exclusive_group()
+    who.add_argument(
+        "--trainees",
+        type=_class_size,
+        default=None,
+        metavar="N",
+        help="trainee-01 ... trainee-NN (again with a larger N: the new ones are added; none is ever removed)",
+    )
+    who.add_argument(
+        "--roster",
+        default=None,
+        metavar="FILE",
+        help="a text file of trainee names, one a line (# comments and blank lines skipped); new names are added",
+    )
+    _add_server_arguments(start)
+    start.add_argument("--db", default=None, help=CLASS_DB_HELP + "; the roster CSV is written beside it")
+    start.add_argument(
+        "--base-url",
+        default=None,
+        metavar="URL",
+        help=(
+            "the address trainees use, when it is not the one bound (e.g. --host 0.0.0.0 --base-url "
+            "http://10.0.0.5:8765); the roster and the banner give it, and its host is served. Without a port, "
+            "the port the class listens on"
+        ),
+    )
+
+    roster = sub.add_parser("roster", help="the trainees, their tenants and join codes, and who joined (no tokens)")
+    roster.add_argument("--db", default=None, help=CLASS_DB_HELP)
+
+    reset = sub.add_parser("reset", help="put a trainee's tenant (or every one) back to the seed")
+    _add_trainee_or_all(reset, "the trainee to reset")
+    reset.add_argument("--keep-progress", action="store_true", help="keep the exercises the trainee has passed")
+    reset.add_argument("--db", default=None, help=CLASS_DB_HELP)
+
+    progress = sub.add_parser("progress", help="a table of trainees and the exercises each has passed")
+    progress.add_argument("--db", default=None, help=CLASS_DB_HELP)
+
+    revoke = sub.add_parser(
+        "revoke", help="revoke a trainee's join code (or every one) and replace the token it gave: the code answers 410"
+    )
+    _add_trainee_or_all(revoke, "the trainee whose join code to revoke")
+    revoke.add_argument("--db", default=None, help=CLASS_DB_HELP)
+
+    new_code = sub.add_parser("new-code", help="give a trainee a new join code (the old one is revoked)")
+    new_code.add_argument("trainee", metavar="TRAINEE", help="the trainee's name, as `zen-nb class roster` lists it")
+    new_code.add_argument("--db", default=None, help=CLASS_DB_HELP)
+
+
+def _add_trainee_or_all(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("trainee", nargs="?", default=None, metavar="TRAINEE", help=f"{what}, as the roster names it")
+    parser.add_argument("--all", action="store_true", help="every trainee of the class")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zen-nb", description="The Zen Mesh recipe kit for Jupyter.")
+    parser.add_argument("--version", action="version", version=f"zen-nb {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="run the local Zen Mesh sandbox API in the foreground",
+        description="Serve the Zen Mesh API on loopback, with a persistent SQLite database, until Ctrl-C.",
+    )
+    _add_server_arguments(sandbox)
+    sandbox.add_argument(
+        "--db",
+        default=None,
+        help="SQLite database file (default: sandbox.sqlite3 in your data directory; ':memory:' for a throwaway one)",
+    )
+    _add_class_commands(commands)
 
     lab = commands.add_parser(
         "lab",
@@ -126,6 +224,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .sandbox.command import run_sandbox
 
         return run_sandbox(args)
+    if args.command == "class":
+        from .sandbox import SandboxNotInstalled, require_server
+
+        try:
+            require_server()
+        except SandboxNotInstalled as error:
+            print(f"zen-nb class: {error}", file=sys.stderr)
+            return 2
+        if args.class_command == "start":
+            from .sandbox.class_command import run_class_start
+
+            return run_class_start(args)
+        from .sandbox.class_admin import run_class_admin  # the database alone: no server imported
+
+        return run_class_admin(args)
     if args.command == "lab":
         from .lab import run_lab
 

@@ -2,7 +2,13 @@
 
 Everything that can refuse the start (the admin token, ``--allow-host``, an address beyond
 loopback: see ``exposure.py``) is decided from the arguments first, so a refusal binds and
-opens nothing.
+opens nothing, and comes at once (the server's modules are imported only after it). Then the
+port is bound before the database is opened, so that a port in use leaves alone the database
+of the sandbox that holds it.
+
+``zen-nb class start`` (``class_command.py``) is the same start with a class on top: it reuses
+each step here (:func:`decide`, :func:`listen`, :func:`open_database`, :func:`start_warnings`,
+:func:`serve`) rather than a copy of them.
 """
 
 from __future__ import annotations
@@ -11,18 +17,23 @@ import argparse
 import os
 import shlex
 import signal
+import socket
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..vocabulary import ENV_SANDBOX_ADMIN_TOKEN
 from . import Sandbox, default_db_path
 from .admin_token import FILE_FLAG, FLAG, AdminToken, AdminTokenError, read_admin_token
+from .data import Store
 from .data.schema import UnusableDatabase
 from .exposure import ExposureRefused, check_exposure, is_loopback, reachable_text
 from .hosts import AllowedHosts, allowed_hosts, host_name
-from .server import DEFAULT_RATE_LIMIT, PortInUse, ServerSettings, bind, build_server, open_store
+
+if TYPE_CHECKING:
+    from .server import ServerSettings
 
 FLAG_WARNING = (
     f"warning: {FLAG} is in the process list (ps) for every user of this machine to read; "
@@ -74,19 +85,122 @@ def startup_text(info: Sandbox, where: str, token: AdminToken, hosts: AllowedHos
         f"Admin token: {admin_token_text(info.host, token)}  (for /_sandbox/reset and /_sandbox/tenants)\n"
         "Press Ctrl-C to stop."
     )
+    return banner, start_warnings(info, token, hosts)
+
+
+def decide(
+    args: argparse.Namespace, environ: Mapping[str, str], extra_hosts: Sequence[str] = ()
+) -> tuple[AdminToken, AllowedHosts]:
+    """The admin token and the served hosts, or the one line (an error) that refuses the start.
+
+    ``extra_hosts``: names served besides ``--allow-host`` (a class's ``--base-url`` host).
+    """
+    token = read_admin_token(args.admin_token, args.admin_token_file, environ)
+    check_exposure(args.host, token)
+    given = [*(args.allow_host or ()), *extra_hosts]
+    return token, allowed_hosts(args.host, [host_name(name) for name in given])
+
+
+class StartFailed(Exception):
+    """The server cannot start: the one line to print, and the exit code (1: at run time, 2: usage)."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket, or :class:`StartFailed` naming the port and the fix."""
+    from .server import PortInUse, bind  # the server's modules load only once the start is decided
+
+    try:
+        return bind(host, port)
+    except PortInUse:
+        raise StartFailed(
+            f"port {port} on {host} is already in use; stop what uses it or pass --port N (0 picks a free port)"
+        ) from None
+    except OSError as error:
+        raise StartFailed(f"cannot listen on {host}:{port}: {error.strerror}") from None
+
+
+def open_database(db: str | Path, sock: socket.socket) -> Store:
+    """The sandbox's store on ``db`` (seeded, migrated, recovered), opened after ``sock`` is bound, so
+    that a port in use leaves the database of the sandbox on that port untouched; on failure the
+    socket is closed and :class:`StartFailed` says why."""
+    from .server import open_store
+
+    try:
+        return open_store(db)
+    except UnusableDatabase as error:  # its message names the file and the fix
+        sock.close()
+        raise StartFailed(str(error)) from None
+    except (RuntimeError, OSError) as error:
+        sock.close()
+        raise StartFailed(f"cannot open the database {db}: {error}") from None
+
+
+def start_warnings(info: Sandbox, token: AdminToken, hosts: AllowedHosts) -> list[str]:
+    """What a starting server says on stderr: the token in the process list, an address beyond loopback."""
     warnings = []
     if token.on_command_line:
         warnings.append(FLAG_WARNING)
     if not is_loopback(info.host):
         warnings.append(reachable_text(info.host, info.port, hosts.describe()))
-    return banner, warnings
+    return warnings
 
 
-def decide(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[AdminToken, AllowedHosts]:
-    """The admin token and the served hosts, or the one line (an error) that refuses the start."""
-    token = read_admin_token(args.admin_token, args.admin_token_file, environ)
-    check_exposure(args.host, token)
-    return token, allowed_hosts(args.host, [host_name(name) for name in args.allow_host or ()])
+def announce(banner: str, warnings: Sequence[str]) -> None:
+    """The banner on stdout, the warnings on stderr, each flushed at once (a supervisor reads them live)."""
+    print(banner, flush=True)
+    for warning in warnings:
+        print(warning, file=sys.stderr, flush=True)
+
+
+def serve(
+    server: Any,
+    sock: socket.socket,
+    store: Store,
+    *,
+    banner: str = "",
+    warnings: Sequence[str] = (),
+    on_stopped: Callable[[], None] | None = None,
+) -> None:
+    """Print the banner and warnings, then serve on ``sock`` until Ctrl-C, SIGTERM or SIGHUP; then
+    close the socket and the database.
+
+    The banner is printed inside the stop handling: a user (or a test) answering it with Ctrl-C
+    at once, before uvicorn has set its own handlers, still gets a clean stop. ``on_stopped``
+    runs once serving has ended, before the database is closed.
+    """
+    try:
+        with _graceful_on_hangup(server):
+            announce(banner, warnings)
+            server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+        try:
+            if on_stopped is not None:
+                on_stopped()
+        finally:
+            store.close()
+
+
+def server_settings(
+    args: argparse.Namespace, db: str | Path, token: AdminToken, extra_hosts: Sequence[str] = ()
+) -> ServerSettings:
+    """The settings of a server started from the command line's ``args``."""
+    from .server import DEFAULT_RATE_LIMIT, ServerSettings
+
+    return ServerSettings(
+        host=args.host,
+        port=args.port,
+        db=db,
+        admin_token=token.value,
+        rate_limit=args.rate_limit or DEFAULT_RATE_LIMIT,
+        allow_hosts=(*(args.allow_host or ()), *extra_hosts),
+    )
 
 
 def run_sandbox(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
@@ -97,51 +211,19 @@ def run_sandbox(args: argparse.Namespace, environ: Mapping[str, str] | None = No
         print(f"zen-nb sandbox: {error}", file=sys.stderr)
         return 2
     db = args.db or default_db_path()
-    settings = ServerSettings(
-        host=args.host,
-        port=args.port,
-        db=db,
-        admin_token=token.value,
-        rate_limit=args.rate_limit or DEFAULT_RATE_LIMIT,
-        allow_hosts=tuple(args.allow_host or ()),
-    )
+    settings = server_settings(args, db, token)
     try:
-        sock = bind(settings.host, settings.port)
-    except PortInUse:
-        print(
-            f"zen-nb sandbox: port {settings.port} on {settings.host} is already in use; "
-            "stop what uses it or pass --port N (0 picks a free port)",
-            file=sys.stderr,
-        )
-        return 1
-    except OSError as error:
-        print(f"zen-nb sandbox: cannot listen on {settings.host}:{settings.port}: {error.strerror}", file=sys.stderr)
-        return 1
-    try:
-        store = open_store(db)
-    except UnusableDatabase as error:  # its message names the file and the fix
-        sock.close()
+        sock = listen(settings.host, settings.port)
+        store = open_database(db, sock)
+    except StartFailed as error:
         print(f"zen-nb sandbox: {error}", file=sys.stderr)
-        return 1
-    except (RuntimeError, OSError) as error:
-        sock.close()
-        print(f"zen-nb sandbox: cannot open the database {db}: {error}", file=sys.stderr)
-        return 1
-    port = sock.getsockname()[1]
-    info = Sandbox(None, settings.host, port, settings.admin_token)
+        return error.exit_code
+    info = Sandbox(None, settings.host, sock.getsockname()[1], settings.admin_token)
     where = "a throwaway in-memory database" if str(db) == ":memory:" else f"database {db}"
+    from .server import build_server
+
+    server = build_server(settings, store)  # before the banner, which a user may answer with Ctrl-C at once
     banner, warnings = startup_text(info, where, token, hosts)
-    print(banner, flush=True)
-    for warning in warnings:
-        print(warning, file=sys.stderr, flush=True)
-    server = build_server(settings, store)
-    try:
-        with _graceful_on_hangup(server):
-            server.run(sockets=[sock])
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sock.close()
-        store.close()
+    serve(server, sock, store, banner=banner, warnings=warnings)
     print("Zen Mesh sandbox stopped.", flush=True)
     return 0
