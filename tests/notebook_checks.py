@@ -1,7 +1,8 @@
 """What a saved recipe notebook must be: executed, with a kernelspec, and free of secrets and local traces.
 
-Shared by the tests (``test_notebooks.py``) and the tool that saves the notebooks
-(``refresh_notebooks.py``), so a notebook that would fail the tests is never saved.
+Shared by the tests (``test_notebooks.py``, ``test_training_notebooks.py``) and the tool that saves
+the notebooks (``refresh_notebooks.py``), so a notebook that would fail the tests is never saved.
+The training session's exercise notebooks are held to the same, but for their empty answer cell.
 """
 
 from __future__ import annotations
@@ -76,7 +77,9 @@ def problems(notebook: Any, secrets: Iterable[str] = ()) -> list[str]:
             found.append(f"{where}: metadata.widgets holds widget state")
         if cell.get("cell_type") != "code":
             continue
-        if cell.get("execution_count") is None and "nbval-skip" not in tags:
+        # An exercise's answer cell is saved empty, for the trainee to write: a kernel runs nothing there.
+        empty_answer = "exercise-answer" in tags and not "".join(cell.get("source", "")).strip()
+        if cell.get("execution_count") is None and "nbval-skip" not in tags and not empty_answer:
             found.append(f"{where} was not executed: save the notebook executed, so nbval has outputs to compare")
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error" and "raises-exception" not in tags:

@@ -8,7 +8,6 @@ local path, and that a spoiled saved output does fail.
 from __future__ import annotations
 
 import copy
-import os
 import re
 from pathlib import Path
 
@@ -20,9 +19,10 @@ from zen_nb.sandbox import DEMO_TOKEN
 
 from helpers import run_pytest
 from notebook_checks import problems
-from notebook_sandbox import NOTEBOOKS, ROOT, SANITIZE_FILE
+from notebook_sandbox import NOTEBOOKS, ROOT, SANITIZE_FILE, run_nbval
 
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
+TRAINING_PATHS = sorted((NOTEBOOKS / "training").glob("*.ipynb"))  # their own checks: test_training_notebooks.py
 REQUIRED = [
     "00-setup-environment",
     "01-create-a-target",
@@ -53,10 +53,12 @@ def test_every_notebook_is_collected_cell_by_cell_under_strict_nbval():
     result = run_pytest("--collect-only", "-q", cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     collected = result.stdout.splitlines()
-    for path in PATHS:
+    for path in PATHS + TRAINING_PATHS:
         relative = path.relative_to(ROOT).as_posix()
         cells = [line for line in collected if line.startswith(f"{relative}::Cell ")]
         assert len(cells) == code_cells(path), f"{relative}: {len(cells)} of {code_cells(path)} cells collected"
+    # The answer key runs in test_training_notebooks.py, as the exercises with their solutions written in.
+    assert not [line for line in collected if line.startswith("tests/training_answers/")]
 
 
 def test_the_session_runs_nbval_strict_in_this_interpreter_with_the_sanitize_file(pytestconfig):
@@ -147,21 +149,7 @@ def test_a_spoiled_saved_output_fails_and_the_same_notebook_unspoiled_passes(tmp
     result["text/plain"] = result["text/plain"].replace("sandbox demo", "sandbox DEMO")
     nbformat.write(good, tmp_path / "good.ipynb")
     nbformat.write(spoiled, tmp_path / "spoiled.ipynb")
-    run = run_pytest(
-        "-c",
-        os.devnull,
-        "--rootdir",
-        str(tmp_path),
-        "-p",
-        "notebook_sandbox",
-        "--nbval",
-        "--nbval-current-env",
-        "--nbval-sanitize-with",
-        str(SANITIZE_FILE),
-        "good.ipynb",
-        "spoiled.ipynb",
-        cwd=tmp_path,
-    )
+    run = run_nbval(tmp_path, "good.ipynb", "spoiled.ipynb")
     failed = re.findall(r"^FAILED (.+?) - ", run.stdout, flags=re.MULTILINE)
     assert failed == [f"spoiled.ipynb::Cell {number}"], run.stdout[-3000:]
     assert f"{code_cells(source) * 2 - 1} passed" in run.stdout

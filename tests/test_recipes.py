@@ -21,7 +21,9 @@ from zen_nb import __version__, recipes
 
 from notebook_sandbox import NOTEBOOKS, ROOT
 
-RECIPES = sorted(path.name for path in NOTEBOOKS.glob("*.ipynb"))
+# What a wheel ships and a workspace gets: the recipes, then training/ (its notebooks and guide).
+RECIPES = [path.relative_to(NOTEBOOKS).as_posix() for path in recipes.shipped_files(NOTEBOOKS)]
+TOP_LEVEL = [name for name in RECIPES if "/" not in name]
 
 
 def notebook(title: str, code: str = "print(1)") -> dict[str, Any]:
@@ -311,6 +313,35 @@ def test_the_users_other_files_are_left_alone(shipped, workspace):
     assert sorted(set(after) - set(others)) == [recipes.MANIFEST_NAME, "a.ipynb", "b.ipynb", "c.ipynb"]
 
 
+def test_a_training_subfolder_is_copied_as_a_folder_and_kept_up_to_date_by_the_same_rules(shipped, workspace):
+    ship(shipped / "training", t1=notebook("T1"))
+    (shipped / "training" / "README.md").write_text("# The trainer's guide\n")
+    (shipped / "training" / "scratch.txt").write_text("not shipped\n")
+    folder = recipes.copy_recipes(shipped, workspace)
+    assert folder.copied == ["a.ipynb", "b.ipynb", "training/README.md", "training/t1.ipynb"]
+    assert (workspace / "training" / "t1.ipynb").read_bytes() == (shipped / "training" / "t1.ipynb").read_bytes()
+    assert not (workspace / "training" / "scratch.txt").exists()
+
+    mine = json.loads((workspace / "training" / "t1.ipynb").read_text())
+    mine["cells"][1]["source"] = ["print('my answer')\n"]
+    save(workspace / "training" / "t1.ipynb", mine)
+    upgrade(shipped / "training", "t1")
+    folder = recipes.copy_recipes(shipped, workspace)
+    assert {name: path.name for name, path in folder.kept.items()} == {"training/t1.ipynb": "t1.new.ipynb"}
+    assert json.loads((workspace / "training" / "t1.ipynb").read_text()) == mine
+
+
+def test_a_link_where_the_training_folder_goes_is_not_written_through(shipped, workspace, tmp_path):
+    ship(shipped / "training", t1=notebook("T1"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    workspace.mkdir()
+    (workspace / "training").symlink_to(elsewhere)
+    with pytest.raises(recipes.WorkspaceUnusable, match="training"):
+        recipes.copy_recipes(shipped, workspace)
+    assert list(elsewhere.iterdir()) == []
+
+
 def test_the_fingerprint_is_what_the_user_authors():
     base = notebook("A")
     run = json.loads(json.dumps(base))
@@ -374,7 +405,8 @@ def test_a_wheel_ships_the_recipes_and_an_installed_copy_finds_them(tmp_path):
         subprocess.run([*pip, "wheel", "--no-deps", "-w", str(dist), str(source)], check=True, timeout=300)
         (wheel,) = dist.glob("zen_nb-*.whl")
         with zipfile.ZipFile(wheel) as archive:
-            shipped = sorted(Path(name).name for name in archive.namelist() if "/share/zen_nb/recipes/" in name)
+            marker = "/share/zen_nb/recipes/"
+            shipped = sorted(name.split(marker, 1)[1] for name in archive.namelist() if marker in name)
         assert shipped == RECIPES
         install = [*pip, "--python", str(python), "install", "--no-deps", "--force-reinstall", str(wheel)]
         subprocess.run(install, check=True, timeout=300)
@@ -389,7 +421,10 @@ def test_a_wheel_ships_the_recipes_and_an_installed_copy_finds_them(tmp_path):
     build_and_install(tmp_path / "dist-1")
     first = locate()
     assert (first["source"], first["path"], first["copied"]) == ("None", str(workspace), RECIPES)
-    assert sorted(path.name for path in workspace.glob("*.ipynb")) == RECIPES
+    assert sorted(path.name for path in workspace.glob("*.ipynb")) == TOP_LEVEL
+    assert any(name.startswith("training/") for name in RECIPES), "the training notebooks are not shipped"
+    for name in RECIPES:
+        assert (workspace / name).read_bytes() == (NOTEBOOKS / name).read_bytes()
     assert {entry["zen_nb"] for entry in first["manifest"]["files"].values()} == {__version__}
 
     edited, untouched, run, same = RECIPES[7], RECIPES[3], RECIPES[5], RECIPES[0]

@@ -4,7 +4,8 @@ In a source checkout (an editable install) they are the repository's ``notebooks
 place so that edits land in the repository. A wheel installs them read-only under
 ``<prefix>/share/zen_nb/recipes``; they are copied into a workspace of the user's own (in the
 user data directory) to be run and edited, and every ``zen-nb lab`` brings that workspace up to
-the installed version without ever losing what the user wrote:
+the installed version without ever losing what the user wrote (the same for the training
+session's notebooks and guide in its ``training/`` folder, :data:`SHIPPED`):
 
 - a recipe missing from the workspace (new in this version, or deleted by the user) is copied;
 - a copy the user has not changed is replaced by the shipped version ("updated");
@@ -58,6 +59,9 @@ SHARE_SUBDIR = Path("share", "zen_nb", "recipes")
 MANIFEST_NAME = ".zen-nb-recipes.json"
 MANIFEST_FORMAT = 1
 NEW_SUFFIX = ".new.ipynb"
+# What a workspace gets, relative to the shipped folder: the recipes, and the training session's
+# exercise notebooks with the trainer's guide in ``training/`` (pyproject.toml's data-files ship the same).
+SHIPPED = ("*.ipynb", "training/*.ipynb", "training/*.md")
 
 Records = dict[str, dict[str, str]]  # workspace file name -> {"fingerprint": ..., "zen_nb": ...}
 
@@ -286,6 +290,19 @@ class _Copier:
         return target
 
 
+def shipped_files(source: Path) -> list[Path]:
+    """The files of ``source`` that a workspace gets (:data:`SHIPPED`), in a stable order."""
+    return sorted({path for pattern in SHIPPED for path in source.glob(pattern) if path.is_file()})
+
+
+def _make_subfolder(workspace: Path, name: str) -> None:
+    """``workspace/name`` as a real folder; a link there is the user's own and is not written through."""
+    folder = workspace / name
+    if folder.is_symlink():
+        raise OSError(errno.ELOOP, "a symbolic link is not followed", str(folder))
+    folder.mkdir(exist_ok=True)
+
+
 def copy_recipes(source: Path, workspace: Path) -> RecipeFolder:
     """Bring ``workspace`` up to the notebooks of ``source``, keeping the user's own versions (see above).
 
@@ -301,9 +318,12 @@ def copy_recipes(source: Path, workspace: Path) -> RecipeFolder:
     try:
         workspace.mkdir(parents=True, exist_ok=True)
         copier = _Copier(workspace)
-        for notebook in sorted(source.glob("*.ipynb")):
-            data = notebook.read_bytes()
-            copier.place(notebook.name, data, fingerprint(data), folder)
+        for shipped in shipped_files(source):
+            name = shipped.relative_to(source).as_posix()
+            if "/" in name:
+                _make_subfolder(workspace, name.rpartition("/")[0])
+            data = shipped.read_bytes()
+            copier.place(name, data, fingerprint(data), folder)
     except OSError as error:
         where = error.filename or workspace
         raise WorkspaceUnusable(
