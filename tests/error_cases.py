@@ -20,6 +20,7 @@ from helpers import Api
 
 FLOWS = "{plane}/delivery-flows"
 TARGETS = "{plane}/targets"
+EVENTS = "{plane}/ingesters/ingester_stripe/events"
 OTHER_PLANE = "plane_prod_eu_west_1"
 OTHER_PLANE_FLOWS = f"clusters/{OTHER_PLANE}/delivery-flows"
 JSON = {"Content-Type": "application/json"}
@@ -50,11 +51,15 @@ def write_endpoint(api: Api, which: str) -> tuple[str, str]:
         return "POST", FLOWS
     if which == "create-target":
         return "POST", TARGETS
+    if which == "ingest-event":
+        return "POST", EVENTS
     assert which == "patch-flow"
     return "PATCH", f"{FLOWS}/{make_flow(api, 'patched-flow')['id']}"
 
 
 WRITE_ENDPOINTS = ["create-flow", "create-target", "patch-flow"]
+# ... and the one that takes any JSON object (an event, as its provider sends it): fuzzed for faults too.
+BODY_ENDPOINTS = [*WRITE_ENDPOINTS, "ingest-event"]
 
 
 def without_session_auth(

@@ -6,6 +6,7 @@ Every error leaves the server as ``{"error": {status, code, message, field}, "re
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.responses import JSONResponse
@@ -32,10 +33,25 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+# Half of a UTF-16 pair: JSON may escape one alone ("\ud800"), and Python decodes it to a string
+# with no UTF-8 form, which a message that quotes it could not be sent in.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def sendable(text: str) -> str:
+    """``text`` with every lone surrogate as U+FFFD, the replacement character: encodable as UTF-8."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
 def error_body(status: int, code: str, message: str, field: str | None, request_id: str) -> dict[str, Any]:
-    """The contract's error document."""
+    """The contract's error document (its texts may quote what a client sent: made sendable)."""
     return {
-        "error": {"status": status, "code": code, "message": message, "field": field},
+        "error": {
+            "status": status,
+            "code": code,
+            "message": sendable(message),
+            "field": sendable(field) if field is not None else None,
+        },
         "requestId": request_id,
     }
 

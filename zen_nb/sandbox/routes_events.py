@@ -48,6 +48,12 @@ def ingest_event(
     event_id = new_id("evt")
     created_at = utc_now()
     text = json.dumps(payload, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # JSON may escape half of a UTF-16 pair alone: no text can hold it
+        raise ApiError(
+            400, "invalid_json", "the event holds a lone surrogate escape (\\ud800-\\udfff); send valid Unicode text"
+        ) from None
     with store.transaction() as db:
         if not ingester_exists(db, tenant.id, plane_id, ingesterId):
             raise NotFound("ingester", ingesterId, plane_id)
