@@ -32,11 +32,10 @@ from zen_nb import sandbox as sandbox_pkg
 from zen_nb.vocabulary import ENV_ADAPTER_ID, ENV_API_BASE, ENV_API_TOKEN, ENV_PLANE_ID, ENV_TENANT_ID
 
 from helpers import admin_post
-from training_notebooks import is_exercise
+from training_notebooks import SANITIZE_FILE, is_exercise
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-SANITIZE_FILE = ROOT / "tests" / "nbval-sanitize.cfg"
 _PRIVATE_DIRS = ("IPYTHONDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "MPLCONFIGDIR")
 # The ZEN_* variables as pytest found them (the plugin is loaded before any test module): what
 # every test that is not a notebook cell must see.

@@ -210,28 +210,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _server_installed(command: str) -> bool:
+    """Whether the sandbox's server can start; if not, say what to install (one line on stderr)."""
+    from .sandbox import SandboxNotInstalled, require_server
+
+    try:
+        require_server()
+    except SandboxNotInstalled as error:
+        print(f"{command}: {error}", file=sys.stderr)
+        return False
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``zen-nb`` console script."""
     args = build_parser().parse_args(argv)
+    if args.command in ("sandbox", "class") and not _server_installed(f"zen-nb {args.command}"):
+        return 2
     if args.command == "sandbox":
-        from .sandbox import SandboxNotInstalled, require_server
-
-        try:
-            require_server()
-        except SandboxNotInstalled as error:
-            print(f"zen-nb sandbox: {error}", file=sys.stderr)
-            return 2
         from .sandbox.command import run_sandbox
 
         return run_sandbox(args)
     if args.command == "class":
-        from .sandbox import SandboxNotInstalled, require_server
-
-        try:
-            require_server()
-        except SandboxNotInstalled as error:
-            print(f"zen-nb class: {error}", file=sys.stderr)
-            return 2
         if args.class_command == "start":
             from .sandbox.class_command import run_class_start
 

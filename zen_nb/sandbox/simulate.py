@@ -26,7 +26,7 @@ from random import Random
 from typing import Any
 
 from .data import NotFound, Store, stamp
-from .data.attempts import AttemptRow, insert_attempts
+from .data.attempts import AttemptRow, finished_attempt, insert_attempts
 from .data.catalog import plane_exists
 from .data.events import EventRow, insert_events
 from .data.flows import active_flows_with_targets, flow_status
@@ -160,20 +160,9 @@ def simulate(store: Store, plan: Simulation) -> dict[str, Any]:
                 for number in range(1, len(schedule) + 2):
                     succeeded, status, error_code, latency = outcome.draw(rng)
                     latency = min(latency, bound)
-                    row = (
-                        plan.tenant_id,
-                        plane_id,
-                        new_id("att"),
-                        flow["id"],
-                        event_id,
-                        flow["target_id"],
-                        number,
-                        "initial" if number == 1 else "automatic",
-                        "succeeded" if succeeded else "failed",
-                        status,
-                        error_code,
-                        latency,
-                        stamp(when),
+                    answer = (succeeded, status, error_code, latency)
+                    row = finished_attempt(
+                        plan.tenant_id, plane_id, flow["id"], event_id, flow["target_id"], number, answer, stamp(when)
                     )
                     heapq.heappush(due, (when, made, row))  # ``made`` keeps equal times in the order made
                     made += 1

@@ -22,6 +22,29 @@ from .constraints import NotFound
 # latency_ms, created_at.
 AttemptRow = tuple[str, str, str, str, str, str, int, str, str, int | None, str | None, int | None, str]
 
+
+def finished_attempt(
+    tenant_id: str,
+    plane_id: str,
+    flow_id: str,
+    event_id: str,
+    target_id: str,
+    number: int,
+    answer: tuple[bool, int | None, str | None, int],
+    at: str,
+) -> AttemptRow:
+    """The :data:`AttemptRow` of a simulated attempt: a new id, ``initial`` for the first and
+    ``automatic`` after it, and ``answer`` as an outcome model draws it (succeeded, HTTP status,
+    error code, latency in ms)."""
+    succeeded, status, error_code, latency_ms = answer
+    trigger = "initial" if number == 1 else "automatic"
+    outcome = "succeeded" if succeeded else "failed"
+    return (
+        tenant_id, plane_id, new_id("att"), flow_id, event_id, target_id, number, trigger, outcome, status,
+        error_code, latency_ms, at,
+    )  # fmt: skip
+
+
 _COLUMNS = (
     "seq, id, flow_id, event_id, target_id, attempt_number, trigger, status, response_status, error_code,"
     " latency_ms, created_at"

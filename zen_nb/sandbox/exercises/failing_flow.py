@@ -23,7 +23,7 @@ from random import Random
 
 from ...exercise_catalog import PLANE_ID
 from ..data import stamp
-from ..data.attempts import AttemptRow, insert_attempts
+from ..data.attempts import AttemptRow, finished_attempt, insert_attempts
 from ..data.events import EventRow, insert_events
 from ..data.exercise_reads import deleted_flow_with_history, manual_attempts, undelivered_events
 from ..data.settings import retry_schedule
@@ -90,22 +90,10 @@ def flow_history(
         for number in range(1, last + 1):
             outcome = never if lost else always if number == last else usual
             succeeded, status, error_code, took = outcome.draw(rng)
+            answer = (succeeded, status, error_code, took)
+            made_at = stamp(when)
             history.attempts.append(
-                (
-                    tenant_id,
-                    flow.plane_id,
-                    new_id("att"),
-                    flow_id,
-                    event_id,
-                    flow.target_id,
-                    number,
-                    "initial" if number == 1 else "automatic",
-                    "succeeded" if succeeded else "failed",
-                    status,
-                    error_code,
-                    took,
-                    stamp(when),
-                )
+                finished_attempt(tenant_id, flow.plane_id, flow_id, event_id, flow.target_id, number, answer, made_at)
             )
             if succeeded:
                 break
