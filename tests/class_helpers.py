@@ -22,7 +22,7 @@ def enroll(box: sandbox_pkg.Sandbox, *names: str) -> list[dict[str, Any]]:
     """Add trainees to the class of ``box``: each ``{"trainee", "tenantId", "token", "joinCode"}``."""
     response = admin_post(box, "class/trainees", json={"names": list(names)})
     assert response.status_code == 201, response.text
-    made = response.json()["data"]
+    made = response.json()["trainees"]
     assert [row["trainee"] for row in made] == list(names)
     return made
 

@@ -3,7 +3,7 @@
 Each error test sends real HTTP requests to the running sandbox (the ``api`` fixture: the demo
 tenant, plan ``team``, on a sandbox just reset to its seed) and checks the one error shape
 with :func:`helpers.assert_error`: status, machine code, ``field`` where it applies, a message,
-and ``requestId`` equal to the ``X-Request-Id`` header. The files are by concern:
+and ``request_id`` equal to the ``X-Request-Id`` header. The files are by concern:
 ``test_errors_validation.py`` (400 for fields), ``test_errors_bodies.py`` (bodies that are not
 JSON objects, too large or hostile, and a property test), ``test_errors_auth.py`` (401, 403),
 ``test_errors_not_found.py`` (404, 405), ``test_errors_conflicts.py`` (409, 422) and

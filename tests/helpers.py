@@ -97,7 +97,7 @@ class Api:
             response = self.get(path, params={**params, **({"cursor": cursor} if cursor else {})})
             assert response.status_code == 200, response.text
             body = response.json()
-            items += body["data"]
+            items += list_items(body)
             if not body["hasMore"]:
                 assert body["nextCursor"] is None
                 return items
@@ -140,20 +140,68 @@ def client_for(target: sandbox_pkg.Sandbox | Api, **env: str) -> ZenClient:
     return ZenClient(ZenConfig(environ={**box.env(), **env}))
 
 
+PAGE_KEYS = {"hasMore", "nextCursor"}
+ERROR_KEYS = {"error", "code", "status", "message", "field", "request_id"}
+PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "code", "field", "request_id"}
+# The family's type name of each error status (contract section 4).
+TYPE_NAMES = {
+    400: "ValidationError",
+    401: "Unauthorized",
+    403: "ForbiddenError",
+    404: "NotFoundError",
+    405: "MethodNotAllowedError",
+    409: "ConflictError",
+    410: "GoneError",
+    413: "PayloadTooLargeError",
+    422: "UnprocessableEntityError",
+    429: "RateLimitError",
+    500: "InternalServerError",
+    503: "ServiceUnavailableError",
+}
+
+
+def list_items(body: dict[str, Any], key: str | None = None) -> list[dict[str, Any]]:
+    """The items of a recipe-form list page: under the one resource key beside the cursor fields (never ``data``).
+
+    With ``key``, that key must be it.
+    """
+    assert "data" not in body, body
+    (found,) = set(body) - PAGE_KEYS
+    if key is not None:
+        assert found == key, body
+    assert isinstance(body[found], list), body
+    return body[found]
+
+
 def assert_error(response: requests.Response, status: int, code: str, field: str | None = ...) -> dict[str, Any]:  # type: ignore[assignment]
-    """The response is the contract's error shape with this status and code, and ids agree."""
+    """The response is the recipe form's error shape with this status and code, and ids agree; returns the body."""
     assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/json"), response.headers
     body = response.json()
-    assert set(body) == {"error", "requestId"}, body
-    assert set(body["error"]) == {"status", "code", "message", "field"}, body
-    assert body["error"]["status"] == status
-    assert body["error"]["code"] == code, body
-    assert body["error"]["message"]
-    assert body["requestId"].startswith("req_")
-    assert body["requestId"] == response.headers["X-Request-Id"]
+    assert set(body) == ERROR_KEYS, body
+    assert body["error"] == TYPE_NAMES.get(status, "HTTPError"), body
+    assert body["status"] == status
+    assert body["code"] == code, body
+    assert body["message"]
+    assert body["request_id"].startswith("req_")
+    assert body["request_id"] == response.headers["X-Request-Id"]
     if field is not ...:
-        assert body["error"]["field"] == field, body
-    return body["error"]
+        assert body["field"] == field, body
+    return body
+
+
+def assert_problem(response: requests.Response, status: int, code: str, field: str | None = ...) -> dict[str, Any]:  # type: ignore[assignment]
+    """The response is a v1 error: RFC 9457 problem details with this status and code; returns the body."""
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/problem+json"), response.headers
+    body = response.json()
+    assert set(body) == PROBLEM_KEYS, body
+    assert body["type"].startswith("https://docs.zen-mesh.io/errors/"), body
+    assert body["status"] == status and body["code"] == code and body["detail"] and body["title"], body
+    assert body["request_id"].startswith("req_") and body["request_id"] == response.headers["X-Request-Id"]
+    if field is not ...:
+        assert body["field"] == field, body
+    return body
 
 
 def wait_until(read: Callable[[], T], done: Callable[[T], bool], deadline: float, what: str) -> T:

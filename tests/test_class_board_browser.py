@@ -41,7 +41,7 @@ def room(tmp_path: Path) -> Iterator[tuple[sandbox_pkg.Sandbox, list[dict[str, A
     with sandbox_pkg.start(port=0, db=tmp_path / "class.sqlite3") as box:
         made = admin_post(box, "class/trainees", json={"names": NAMES})
         assert made.status_code == 201, made.text
-        yield box, made.json()["data"]
+        yield box, made.json()["trainees"]
 
 
 def solve_create_a_target(box: sandbox_pkg.Sandbox, trainee: dict[str, Any]) -> None:

@@ -87,7 +87,7 @@ def flow_names(base_url: str, row: dict[str, str]) -> list[str]:
     api = tenant_api(base_url, row)
     listing = api.get(f"{api.base}/delivery-flows", timeout=30)  # type: ignore[attr-defined]
     assert listing.status_code == 200, listing.text
-    return [flow["name"] for flow in listing.json()["data"]]
+    return [flow["name"] for flow in listing.json()["deliveryFlows"]]
 
 
 def assert_no_secret(text: str, rows: list[dict[str, str]], admin_token: str | None = None) -> None:
@@ -291,7 +291,7 @@ def test_a_restarted_class_keeps_every_trainee_token_and_code(tmp_path):
         assert added.status_code == 201, added.text
         # A trainee added over HTTP is in the roster at once: the routes have the CSV rewritten.
         grace = read_roster(roster)[-1]
-        assert (grace["trainee"], grace["token"]) == ("Grace", added.json()["data"][0]["token"])
+        assert (grace["trainee"], grace["token"]) == ("Grace", added.json()["trainees"][0]["token"])
         second.proc.send_signal(signal.SIGTERM)
         assert second._finish(STOP_TIMEOUT) == 0, second.stderr
         assert second.stdout.rstrip().endswith("Zen Mesh class stopped.")

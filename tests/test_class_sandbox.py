@@ -42,7 +42,7 @@ class ClassBox:
     def enroll(self, *names: str) -> list[dict[str, Any]]:
         response = self.admin("POST", "/trainees", json={"names": list(names)})
         assert response.status_code == 201, response.text
-        return response.json()["data"]
+        return response.json()["trainees"]
 
     def join(self, code: Any) -> requests.Response:
         return requests.post(f"{self.base}/join", json={"code": code}, timeout=30)
@@ -50,7 +50,7 @@ class ClassBox:
     def trainees(self) -> dict[str, dict[str, Any]]:
         response = self.admin("GET", "/trainees")
         assert response.status_code == 200, response.text
-        return {row["trainee"]: row for row in response.json()["data"]}
+        return {row["trainee"]: row for row in response.json()["trainees"]}
 
     def progress(self) -> dict[str, Any]:
         response = self.admin("GET", "/progress")
@@ -138,13 +138,13 @@ def test_a_trainees_token_opens_its_own_tenant_and_no_other(klass: ClassBox) -> 
     ada = {**ada, **klass.join(ada["joinCode"]).json()}
     assert klass.tenant(ada, "GET").json()["id"] == ada["tenantId"]
     targets = klass.tenant(ada, "GET", "{plane}/targets")
-    assert targets.status_code == 200 and targets.json()["data"]
+    assert targets.status_code == 200 and targets.json()["destinations"]
     assert klass.tenant(ada, "POST", "{plane}/delivery-flows", json=_flow("mine")).status_code == 201
     for other in (grace["tenantId"], "tenant_demo"):
         foreign = {**ada, "tenantId": other}
         assert_error(klass.tenant(foreign, "GET"), 403, "forbidden")
         assert_error(klass.tenant(foreign, "GET", "{plane}/delivery-flows"), 403, "forbidden")
-    assert klass.tenant(grace, "GET", "{plane}/delivery-flows").json()["data"] == []
+    assert klass.tenant(grace, "GET", "{plane}/delivery-flows").json()["deliveryFlows"] == []
 
 
 @pytest.mark.parametrize("code", ["B8RN-4WQ", "B8RN-4WQEE", "B8RN-4WQU", "B8RN_4WQE", "", None, 12345678])
@@ -242,14 +242,14 @@ def test_successful_joins_are_not_counted_against_the_address(klass: ClassBox) -
 def test_trainees_are_added_by_name_or_by_count_and_listed_without_tokens(klass: ClassBox) -> None:
     added = klass.admin("POST", "/trainees", json={"count": 3})
     assert added.status_code == 201 and added.headers["Cache-Control"] == "no-store"
-    assert [row["trainee"] for row in added.json()["data"]] == ["trainee-01", "trainee-02", "trainee-03"]
-    more = klass.admin("POST", "/trainees", json={"count": 4}).json()["data"]
+    assert [row["trainee"] for row in added.json()["trainees"]] == ["trainee-01", "trainee-02", "trainee-03"]
+    more = klass.admin("POST", "/trainees", json={"count": 4}).json()["trainees"]
     assert [row["trainee"] for row in more] == ["trainee-04"]
     named = klass.enroll("Ada Lovelace", "ada lovelace", "O'Brien", "trainee-01")
     assert [row["trainee"] for row in named] == ["Ada Lovelace", "O'Brien"]
     assert klass.enroll("ADA LOVELACE") == []
     listed = klass.admin("GET", "/trainees")
-    assert [row["trainee"] for row in listed.json()["data"]] == [
+    assert [row["trainee"] for row in listed.json()["trainees"]] == [
         "trainee-01",
         "trainee-02",
         "trainee-03",
@@ -257,9 +257,9 @@ def test_trainees_are_added_by_name_or_by_count_and_listed_without_tokens(klass:
         "Ada Lovelace",
         "O'Brien",
     ]
-    every = added.json()["data"] + more + named
+    every = added.json()["trainees"] + more + named
     assert len({row["token"] for row in every}) == len({row["tenantId"] for row in every}) == 6
-    codes = {row["trainee"]: row["joinCode"] for row in listed.json()["data"]}
+    codes = {row["trainee"]: row["joinCode"] for row in listed.json()["trainees"]}
     for row in every:
         assert row["token"] not in listed.text
         assert codes[row["trainee"]] == row["joinCode"]
@@ -478,14 +478,14 @@ def _rows(db: Path, trainee: dict[str, Any]) -> dict[str, int]:
 
 
 def _attempts(klass: ClassBox, trainee: dict[str, Any]) -> list[dict[str, Any]]:
-    return klass.tenant(trainee, "GET", "{plane}/delivery-attempts").json()["data"]
+    return klass.tenant(trainee, "GET", "{plane}/delivery-attempts").json()["deliveryAttempts"]
 
 
 def _state(klass: ClassBox, trainee: dict[str, Any]) -> dict[str, Any]:
     row = next(row for row in klass.progress()["trainees"] if row["trainee"] == trainee["trainee"])
     return {
-        "flows": klass.tenant(trainee, "GET", "{plane}/delivery-flows").json()["data"],
-        "targets": klass.tenant(trainee, "GET", "{plane}/targets").json()["data"],
+        "flows": klass.tenant(trainee, "GET", "{plane}/delivery-flows").json()["deliveryFlows"],
+        "targets": klass.tenant(trainee, "GET", "{plane}/targets").json()["destinations"],
         "attempts": _attempts(klass, trainee),
         "progress": row["exercises"],
     }
@@ -558,7 +558,8 @@ def test_a_class_in_a_file_survives_a_restart(tmp_path: Path) -> None:
         assert_error(klass.join(grace["joinCode"]), 410, "join_code_revoked")
         assert klass.tenant(ada, "GET").status_code == 200
         assert klass.tenant(grace, "GET").status_code == 401  # revoked with its code before the restart
-        assert [t["name"] for t in klass.tenant(ada, "GET", "{plane}/targets").json()["data"]].count(TARGET_NAME) == 1
+        targets = klass.tenant(ada, "GET", "{plane}/targets").json()["destinations"]
+        assert [t["name"] for t in targets].count(TARGET_NAME) == 1
 
 
 def test_a_class_is_bounded(klass: ClassBox) -> None:
@@ -566,4 +567,4 @@ def test_a_class_is_bounded(klass: ClassBox) -> None:
     error = assert_error(klass.admin("POST", "/trainees", json={"names": ["one-more"]}), 409, "class_full")
     assert "at most 500" in error["message"]
     assert len(klass.trainees()) == 500
-    assert klass.admin("POST", "/trainees", json={"count": 500}).json()["data"] == []  # all there: nothing to add
+    assert klass.admin("POST", "/trainees", json={"count": 500}).json()["trainees"] == []  # all there: nothing to add

@@ -83,7 +83,8 @@ def test_the_cli_changes_a_running_class_from_another_process(tmp_path: Path) ->
     with sandbox_pkg.start(port=0, db=db) as box:
         admin = {"Authorization": f"Bearer {box.admin_token}"}
         base = f"{box.base_url}/_sandbox/class"
-        ada = requests.post(f"{base}/trainees", json={"names": ["ada"]}, headers=admin, timeout=30).json()["data"][0]
+        added = requests.post(f"{base}/trainees", json={"names": ["ada"]}, headers=admin, timeout=30)
+        ada = added.json()["trainees"][0]
         code = (
             "import sys\n"
             "from zen_nb.sandbox import classroom\n"
@@ -98,7 +99,7 @@ def test_the_cli_changes_a_running_class_from_another_process(tmp_path: Path) ->
             [sys.executable, "-c", code, str(db)], capture_output=True, text=True, timeout=120, check=True
         )
         grace_code = done.stdout.strip()
-        listed = requests.get(f"{base}/trainees", headers=admin, timeout=30).json()["data"]
+        listed = requests.get(f"{base}/trainees", headers=admin, timeout=30).json()["trainees"]
         assert [(row["trainee"], row["joinCode"]) for row in listed] == [("ada", None), ("grace", grace_code)]
         assert requests.post(f"{base}/join", json={"code": ada["joinCode"]}, timeout=30).status_code == 410
         joined = requests.post(f"{base}/join", json={"code": grace_code}, timeout=30)

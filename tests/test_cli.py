@@ -92,15 +92,15 @@ def test_the_recipe_curl_with_the_printed_exports_creates_conflicts_and_lists(tm
 
         code, error, status = run_in_shell(exports, RECIPE_CREATE, env)
         assert (code, status) == (22, 409), error  # --fail-with-body: exit 22, body still printed
-        assert set(error) == {"error", "requestId"}
-        assert error["error"]["status"] == 409
-        assert error["error"]["code"] == "flow_name_conflict"
-        assert error["error"]["field"] == "name"
-        assert error["requestId"].startswith("req_")
+        assert set(error) == {"error", "code", "status", "message", "field", "request_id"}
+        assert error["error"] == "ConflictError" and error["status"] == 409
+        assert error["code"] == "flow_name_conflict"
+        assert error["field"] == "name"
+        assert error["request_id"].startswith("req_")
 
         code, listing, status = run_in_shell(exports, RECIPE_LIST, env)
         assert (code, status) == (0, 200)
-        assert listing == {"data": [flow], "hasMore": False, "nextCursor": None}
+        assert listing == {"deliveryFlows": [flow], "hasMore": False, "nextCursor": None}
 
 
 def test_a_port_in_use_is_one_line_on_stderr_and_exit_1(tmp_path):
@@ -165,7 +165,7 @@ def test_sigterm_and_a_closed_terminal_stop_the_sandbox_cleanly(tmp_path, how):
             f"{again.base_url}/tenants/tenant_demo/clusters/plane_dev_us_east_1/delivery-flows",
             headers={"Authorization": "Bearer zen_test_sandbox_demo_token"},
             timeout=10,
-        ).json()["data"]
+        ).json()["deliveryFlows"]
     assert [flow["name"] for flow in flows] == ["kept-flow"]
 
 

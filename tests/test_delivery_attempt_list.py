@@ -40,8 +40,8 @@ def test_the_attempt_list_filters_and_pages_in_creation_order(fast):
     while True:
         params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
         body = api.get(ATTEMPTS, params=params).json()
-        assert len(body["data"]) <= 2
-        paged += body["data"]
+        assert len(body["deliveryAttempts"]) <= 2
+        paged += body["deliveryAttempts"]
         pages += 1
         if not body["hasMore"]:
             assert body["nextCursor"] is None

@@ -68,7 +68,7 @@ def solve_pause(trainee: Trainee, flow) -> None:
 def test_the_exercises_are_listed_without_a_token_in_the_session_order(api):
     response = requests.get(f"{api.base_url}{EXERCISES_PATH}", timeout=30)
     assert response.status_code == 200, response.text
-    listed = response.json()["data"]
+    listed = response.json()["exercises"]
     assert [item["name"] for item in listed] == names()
     assert all(set(item) == {"name", "title", "task", "prepared"} for item in listed)
     assert [item["name"] for item in listed if item["prepared"]] == ["retry-the-failing-flow", "flows-as-a-dataframe"]
@@ -288,7 +288,7 @@ def test_a_trainees_checks_reach_the_class_progress_and_its_reset_brings_back_th
     assert response.status_code == 201, response.text
     ada, grace = (
         Trainee(api.__class__(api.box, token=item["token"], tenant_id=item["tenantId"]))
-        for item in response.json()["data"]
+        for item in response.json()["trainees"]
     )
     try:
         ada.check("create-a-target")

@@ -18,16 +18,16 @@ def _create_many(api, prefix: str, count: int) -> list[str]:
 
 def test_envelope_of_an_empty_and_a_short_list(api):
     body = api.get("{plane}/delivery-flows").json()
-    assert body == {"data": [], "hasMore": False, "nextCursor": None}
+    assert body == {"deliveryFlows": [], "hasMore": False, "nextCursor": None}
     _create_many(api, "flow", 3)
     body = api.get("{plane}/delivery-flows", params={"limit": 3}).json()
-    assert len(body["data"]) == 3 and body["hasMore"] is False and body["nextCursor"] is None
+    assert len(body["deliveryFlows"]) == 3 and body["hasMore"] is False and body["nextCursor"] is None
 
 
 def test_default_limit_is_50(api):
     _create_many(api, "flow", 51)
     body = api.get("{plane}/delivery-flows").json()
-    assert len(body["data"]) == 50 and body["hasMore"] is True and isinstance(body["nextCursor"], str)
+    assert len(body["deliveryFlows"]) == 50 and body["hasMore"] is True and isinstance(body["nextCursor"], str)
 
 
 def test_1000_flows_paged_by_7_come_back_once_each_in_creation_order(api):
@@ -65,7 +65,7 @@ def test_paging_while_flows_are_being_created(api):
         while True:
             params = {"limit": 7, **({"cursor": cursor} if cursor else {})}
             body = api.get("{plane}/delivery-flows", params=params).json()
-            pages += body["data"]
+            pages += body["deliveryFlows"]
             if not body["hasMore"]:
                 break
             cursor = body["nextCursor"]
@@ -82,8 +82,14 @@ def test_paging_while_flows_are_being_created(api):
 
 
 def test_every_list_pages_the_same_way(api):
-    for path in ("clusters", "{plane}/adapters", "{plane}/ingesters", "{plane}/targets"):
-        whole = api.get(path, params={"limit": 250}).json()["data"]
+    for path, key in (
+        ("clusters", "clusters"),
+        ("{plane}/adapters", "adapters"),
+        ("{plane}/ingesters", "ingesters"),
+        ("{plane}/destinations", "destinations"),
+        ("{plane}/targets", "destinations"),
+    ):
+        whole = api.get(path, params={"limit": 250}).json()[key]
         assert whole, path
         assert api.all_pages(path, limit=1) == whole, path
 

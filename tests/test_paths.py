@@ -83,7 +83,7 @@ def test_an_encoded_unreserved_character_matches_a_literal_segment(api):
     assert created.status_code == 201, created.text
     listed = send_raw(api, "GET", path)
     assert listed.status_code == 200, listed.text
-    assert [flow["id"] for flow in listed.json()["data"]] == [created.json()["id"]]
+    assert [flow["id"] for flow in listed.json()["deliveryFlows"]] == [created.json()["id"]]
 
 
 def test_an_encoded_slash_in_a_literal_segment_is_no_path(api):

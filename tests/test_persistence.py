@@ -28,7 +28,7 @@ from deliveries import (
     settled,
     wait_attempts,
 )
-from helpers import Api, set_retry_schedule
+from helpers import Api, set_retry_schedule, wait_until
 from processes import CliSandbox, clean_env
 
 FLOWS = "{plane}/delivery-flows"
@@ -56,6 +56,13 @@ def test_a_clean_restart_keeps_flows_and_does_not_reseed(tmp_path):
         api = api_for(box)
         target = api.post("{plane}/targets", json={"name": "kept-target", "type": "slack"})
         assert target.status_code == 201, target.text
+        # A new target reads as provisioning for its first second: compare it once it is active.
+        wait_until(
+            lambda: api.get(f"{{plane}}/targets/{target.json()['id']}").json()["status"],
+            lambda status: status == "active",
+            deadline=30,
+            what="the new target active",
+        )
         flows = []
         for name in ("kept-one", "kept-two", "kept-three"):
             response = api.create_flow(name, description=f"the {name} flow")

@@ -81,7 +81,7 @@ def test_wrong_tokens_are_counted_against_their_address(box):
     answers = get_all(f"{box.base_url}/tenants/{box.tenant_id}", wrong)
     assert_limited(answers, 401)
     limited = next(answer for answer in answers if answer.status_code == 429)
-    assert "ZEN_API_TOKEN" in limited.json()["error"]["message"]
+    assert "ZEN_API_TOKEN" in limited.json()["message"]
     # The right token is a caller of its own: the flood of wrong ones from its address does not stop it.
     right = requests.get(
         f"{box.base_url}/tenants/{box.tenant_id}", headers={"Authorization": f"Bearer {box.token}"}, timeout=30
@@ -164,7 +164,7 @@ def test_a_tenant_token_on_the_class_s_paths_counts_as_its_own_caller_not_its_ad
         timeout=30,
     )
     assert made.status_code == 201, made.text
-    first, second = (f"Bearer {trainee['token']}" for trainee in made.json()["data"])
+    first, second = (f"Bearer {trainee['token']}" for trainee in made.json()["trainees"])
     check = f"{box.base_url}/_sandbox/class/exercises/create-a-target/check"
     session = requests.Session()
     flood = [session.post(check, headers={"Authorization": first}, timeout=30) for _ in range(AT_MOST + 5)]

@@ -54,7 +54,7 @@ def test_a_new_tenant_sees_none_of_the_demo_tenants_objects(api, new_tenant):
     api.post("{plane}/targets", json={"name": "demo-only-target", "type": "slack"})
     empty = new_tenant(seed=False)
     assert empty.get().json()["plan"] == "team"
-    assert empty.get("clusters").json() == {"data": [], "hasMore": False, "nextCursor": None}
+    assert empty.get("clusters").json() == {"clusters": [], "hasMore": False, "nextCursor": None}
     assert_error(empty.get("{plane}/delivery-flows"), 404, "plane_not_found")
 
     seeded = new_tenant(plan="free")

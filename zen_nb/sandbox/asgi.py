@@ -6,7 +6,7 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from .errors import ApiError, error_body
+from .errors import ApiError, error_document
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -35,10 +35,12 @@ def header(scope: Scope, name: bytes) -> str | None:
 
 
 async def send_error(scope: Scope, send: Send, error: ApiError) -> None:
-    """Answer with the contract's error body, carrying the request's id."""
-    body = error_body(error.status, error.code, error.message, error.field, state(scope).get("request_id", ""))
+    """Answer with the error document of the request's path (:func:`~.errors.error_document`), carrying its id."""
+    body, media = error_document(
+        scope.get("path", ""), error.status, error.code, error.message, error.field, state(scope).get("request_id", "")
+    )
     headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in error.headers.items()]
-    await send_bytes(send, error.status, json.dumps(body).encode(), headers)
+    await send_bytes(send, error.status, json.dumps(body).encode(), headers, content_type=media)
 
 
 async def send_bytes(

@@ -1,4 +1,4 @@
-"""The app's exception handlers: every error leaves in the contract's one shape.
+"""The app's exception handlers: every error leaves as the error document of its path (``errors.py``).
 
 ``ApiError`` from a route, the data layer's errors, pydantic's complaints, and Starlette's
 own 404/405/400 are all rendered here, so no route formats an error by hand.
@@ -12,8 +12,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from ..vocabulary import MAX_PAGE_SIZE
 from .data import DataError
-from .errors import ApiError, api_error_for, error_body, error_response
+from .errors import ApiError, api_error_for, error_response, is_v1
+from .v1.listing import MAX_LIMIT as V1_MAX_LIMIT
 from .validation import validation_to_api_error
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 400: "invalid_json"}
@@ -33,14 +35,19 @@ def _request_id(request: Request) -> str:
     return getattr(request.state, "request_id", "")
 
 
+def _respond(request: Request, error: ApiError) -> JSONResponse:
+    # The routing path (paths.py), as the middlewares' send_error reads it: /v1/... gets a problem.
+    return error_response(error, _request_id(request), request.scope["path"])
+
+
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return error_response(exc, _request_id(request))
+    return _respond(request, exc)
 
 
 async def _data_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DataError)
-    return error_response(api_error_for(exc), _request_id(request))
+    return _respond(request, api_error_for(exc))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -60,8 +67,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         message = f"{request.method} is not allowed on {path}; it allows {headers.get('Allow', 'no method')}"
     elif exc.status_code == 400:
         message = "the request body could not be read as JSON; send a JSON object as UTF-8"
-    body = error_body(exc.status_code, code, message, None, _request_id(request))
-    return JSONResponse(body, status_code=exc.status_code, headers=headers)
+    return _respond(request, ApiError(exc.status_code, code, message, headers=headers))
 
 
 def allowed_methods(request: Request) -> list[str]:
@@ -85,5 +91,6 @@ def _matches(request: Request, method: str) -> bool:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    error = validation_to_api_error(exc.errors(), request.headers.get("content-type"))
-    return error_response(error, _request_id(request))
+    max_limit = V1_MAX_LIMIT if is_v1(request.scope["path"]) else MAX_PAGE_SIZE
+    error = validation_to_api_error(exc.errors(), request.headers.get("content-type"), max_limit)
+    return _respond(request, error)

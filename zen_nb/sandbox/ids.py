@@ -23,7 +23,7 @@ def new_id(prefix: str, length: int = 20) -> str:
 
 
 def new_request_id() -> str:
-    """The id every response carries in ``X-Request-Id`` (and an error body in ``requestId``)."""
+    """The id every response carries in ``X-Request-Id`` (and an error body in ``request_id``)."""
     return "req_" + secrets.token_hex(12)
 
 

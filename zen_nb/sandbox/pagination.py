@@ -1,4 +1,7 @@
-"""Lists: the ``{data, hasMore, nextCursor}`` envelope with keyset cursors (contract section 3).
+"""Lists: the ``{<resourceKey>, hasMore, nextCursor}`` envelope with keyset cursors (contract section 3).
+
+The items are under a key named for the resource (``clusters``, ``deliveryFlows``...), as the
+vendor's pages show them; there is no ``data`` key.
 
 A cursor is the position (``seq``, the insertion counter) of the last row a page returned, so
 rows created while a client pages land after it and no row is returned twice or skipped. It is
@@ -86,12 +89,17 @@ def decode_cursor(cursor: str | None, key: str) -> int:
     return position
 
 
-def page(rows: Sequence[Any], limit: int, render: Callable[[Any], dict[str, Any]], key: str) -> dict[str, Any]:
-    """Build the envelope from up to ``limit + 1`` rows fetched after the cursor, in ``seq`` order."""
+def page(
+    rows: Sequence[Any], limit: int, render: Callable[[Any], dict[str, Any]], key: str, *, items: str
+) -> dict[str, Any]:
+    """Build the envelope from up to ``limit + 1`` rows fetched after the cursor, in ``seq`` order.
+
+    ``items`` is the list's resource key (``deliveryFlows``), which holds the rendered rows.
+    """
     has_more = len(rows) > limit
     shown = rows[:limit]
     return {
-        "data": [render(row) for row in shown],
+        items: [render(row) for row in shown],
         "hasMore": has_more,
         "nextCursor": encode_cursor(shown[-1]["seq"], key) if has_more else None,
     }

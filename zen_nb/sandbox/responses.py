@@ -30,20 +30,40 @@ class _Answer(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra=_drop_null_defaults)
 
 
-class ErrorDetail(_Answer):
-    """What went wrong: the status again, a stable machine code, the fix in words, and the field."""
+class Error(_Answer):
+    """Every error of the recipe form (every path outside ``/v1/``): the family's shape (contract section 4)."""
 
-    status: int = Field(description="the HTTP status of the response", examples=[409])
+    error: str = Field(
+        description="the type name by status: ValidationError (400), Unauthorized (401), ForbiddenError (403), "
+        "NotFoundError (404), MethodNotAllowedError (405), ConflictError (409), GoneError (410), "
+        "PayloadTooLargeError (413), UnprocessableEntityError (422), RateLimitError (429), InternalServerError "
+        "(500), ServiceUnavailableError (503); HTTPError for any other",
+        examples=["ConflictError"],
+    )
     code: str = Field(description="a stable machine code, e.g. flow_name_conflict", examples=["flow_name_conflict"])
+    status: int = Field(description="the HTTP status of the response", examples=[409])
     message: str = Field(description="what went wrong and how to fix it")
     field: str | None = Field(description="the request field at fault (e.g. name, target.type, limit), or null")
+    request_id: str = Field(description="the response's X-Request-Id", examples=["req_0123456789abcdef01234567"])
 
 
-class Error(_Answer):
-    """Every error of the API, whatever its status (contract section 4)."""
+class Problem(_Answer):
+    """Every error of the v1 surface (``/v1/...``): RFC 9457 problem details, as ``application/problem+json``."""
 
-    error: ErrorDetail
-    requestId: str = Field(description="the response's X-Request-Id", examples=["req_0123456789abcdef01234567"])  # noqa: N815
+    type: str = Field(
+        description="https://docs.zen-mesh.io/errors/<slug>, the slug by status (invalid-parameters, authentication, "
+        "insufficient-scope, not-found, method-not-allowed, conflict, payload-too-large, rate-limited, "
+        "internal-error, service-unavailable)",
+        json_schema_extra={"format": "uri"},
+        examples=["https://docs.zen-mesh.io/errors/not-found"],
+    )
+    title: str = Field(description="the status's reason phrase", examples=["Not Found"])
+    status: int = Field(description="the HTTP status of the response", examples=[404])
+    detail: str = Field(description="what went wrong and how to fix it")
+    instance: str = Field(description="the request's path", json_schema_extra={"format": "uri-reference"})
+    code: str = Field(description="a stable machine code, e.g. flow_not_found", examples=["flow_not_found"])
+    field: str | None = Field(description="the request field at fault, or null")
+    request_id: str = Field(description="the response's X-Request-Id", examples=["req_0123456789abcdef01234567"])
 
 
 class Tenant(_Answer):
@@ -60,6 +80,7 @@ class Plane(_Answer):
     id: str
     name: str
     region: str
+    status: Literal["ready"] = Field(description="ready: every plane of the sandbox is usable")
     createdAt: Timestamp  # noqa: N815
 
 
@@ -88,7 +109,11 @@ class Target(_Answer):
     id: str
     name: str
     type: TargetType
+    status: Literal["provisioning", "active", "disabled"] = Field(
+        description="provisioning for about a second after creation, then active; disabled when set so"
+    )
     url: str | None = Field(description="where an http target delivers; null when the target has none")
+    config: dict[str, Any] = Field(description="the target's settings as sent, secrets included ({} when none)")
     description: str = Field(default=None, description="present only when set")
     createdAt: Timestamp  # noqa: N815
     updatedAt: Timestamp  # noqa: N815
@@ -101,8 +126,16 @@ class FlowTarget(_Answer):
     type: TargetType
 
 
+class RetryPolicy(_Answer):
+    """A flow's own retry policy (set on the v1 surface); a part left unset follows the sandbox's schedule."""
+
+    maxAttempts: int = Field(default=None, ge=1, description="attempts of a delivery in all; present when set")  # noqa: N815
+    backoffSeconds: float = Field(default=None, ge=0, description="seconds between attempts; present when set")  # noqa: N815
+
+
 class Flow(_Answer):
-    """A delivery flow. ``description`` is present only when set; ``targets`` only on a fan-out flow."""
+    """A delivery flow. ``description`` is present only when set; ``targets`` only on a fan-out flow;
+    ``retryPolicy`` only when the flow has its own."""
 
     id: str
     name: str
@@ -113,6 +146,7 @@ class Flow(_Answer):
     )
     status: Literal[FLOW_STATUSES]  # type: ignore[valid-type]
     description: str = Field(default=None, description="present only when set")
+    retryPolicy: RetryPolicy = Field(default=None, description="present only when the flow has its own")  # noqa: N815
     createdAt: Timestamp  # noqa: N815
     updatedAt: Timestamp  # noqa: N815
 
@@ -154,6 +188,8 @@ class EventAccepted(_Answer):
 
 
 class _Page(_Answer):
+    """A page of a list: its items under the resource's key, then the cursor fields."""
+
     hasMore: bool  # noqa: N815
     nextCursor: str | None = Field(description="pass as cursor for the next page; null when hasMore is false")  # noqa: N815
 
@@ -161,37 +197,37 @@ class _Page(_Answer):
 class PlaneList(_Page):
     """A page of planes."""
 
-    data: list[Plane]
+    clusters: list[Plane]
 
 
 class AdapterList(_Page):
     """A page of adapters."""
 
-    data: list[Adapter]
+    adapters: list[Adapter]
 
 
 class IngesterList(_Page):
     """A page of ingesters."""
 
-    data: list[Ingester]
+    ingesters: list[Ingester]
 
 
 class TargetList(_Page):
     """A page of targets."""
 
-    data: list[Target]
+    destinations: list[Target]
 
 
 class FlowList(_Page):
     """A page of delivery flows."""
 
-    data: list[Flow]
+    deliveryFlows: list[Flow]  # noqa: N815
 
 
 class AttemptList(_Page):
     """A page of delivery attempts."""
 
-    data: list[Attempt]
+    deliveryAttempts: list[Attempt]  # noqa: N815
 
 
 class Health(_Answer):
@@ -292,7 +328,7 @@ class ClassTrainee(_Answer):
 class ClassTraineeList(_Answer):
     """``GET /_sandbox/class/trainees``: every trainee, in roster order."""
 
-    data: list[ClassTrainee]
+    trainees: list[ClassTrainee]
 
 
 class EnrolledTrainee(_Answer):
@@ -307,7 +343,7 @@ class EnrolledTrainee(_Answer):
 class EnrolledTrainees(_Answer):
     """``POST /_sandbox/class/trainees``: the trainees added (none when every name was there already)."""
 
-    data: list[EnrolledTrainee]
+    trainees: list[EnrolledTrainee]
 
 
 class ClassReset(_Answer):
@@ -360,7 +396,7 @@ class ExerciseInfo(_Answer):
 class ExerciseList(_Answer):
     """``GET /_sandbox/class/exercises``: the exercises in session order."""
 
-    data: list[ExerciseInfo]
+    exercises: list[ExerciseInfo]
 
 
 class CheckResult(_Answer):
@@ -384,6 +420,7 @@ class Prepared(_Answer):
 
 MODELS: tuple[type[BaseModel], ...] = (
     Error,
+    Problem,
     Tenant,
     Plane,
     PlaneList,

@@ -85,7 +85,7 @@ def list_attempts(
             since=since_at,
             until=until_at,
         )
-    return page(rows, limit, attempt_json, key)
+    return page(rows, limit, attempt_json, key, items="deliveryAttempts")
 
 
 @router.get("/{attemptId:id}", summary="Get a delivery attempt")

@@ -15,8 +15,18 @@ from .reads import read_now
 router = APIRouter(prefix="/tenants/{tenantId:id}", tags=["tenant"])
 
 
+# Every plane of the sandbox is usable: the status the "List Planes" recipe reads as ready.
+PLANE_STATUS = "ready"
+
+
 def plane_json(row: Any) -> dict[str, Any]:
-    return {"id": row["id"], "name": row["name"], "region": row["region"], "createdAt": row["created_at"]}
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "region": row["region"],
+        "status": PLANE_STATUS,
+        "createdAt": row["created_at"],
+    }
 
 
 def adapter_json(row: Any) -> dict[str, Any]:
@@ -49,7 +59,7 @@ def list_planes(store: StoreDep, tenant: TenantDep, limit: LimitParam = 50, curs
     after = decode_cursor(cursor, key)
     with store.snapshot() as db:
         rows = catalog.list_planes(db, tenant.id, after, limit)
-    return page(rows, limit, plane_json, key)
+    return page(rows, limit, plane_json, key, items="clusters")
 
 
 @router.get("/clusters/{planeId:id}", summary="Get a plane")
@@ -68,7 +78,7 @@ def list_adapters(
     after = decode_cursor(cursor, key)
     with store.snapshot() as db:
         rows = catalog.list_adapters(db, tenant.id, plane_id, after, limit)
-    return page(rows, limit, adapter_json, key)
+    return page(rows, limit, adapter_json, key, items="adapters")
 
 
 @router.get("/clusters/{planeId:id}/ingesters", summary="List the plane's ingesters (flow sources)")
@@ -79,7 +89,7 @@ def list_ingesters(
     after = decode_cursor(cursor, key)
     with store.snapshot() as db:
         rows = catalog.list_ingesters(db, tenant.id, plane_id, after, limit)
-    return page(rows, limit, ingester_json, key)
+    return page(rows, limit, ingester_json, key, items="ingesters")
 
 
 @router.get("/clusters/{planeId:id}/ingesters/{ingesterId:id}", summary="Get an ingester")

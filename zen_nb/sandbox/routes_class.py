@@ -100,7 +100,7 @@ def list_trainees(store: StoreDep) -> Response:
         }
         for trainee in trainees
     ]
-    return _json({"data": data}, headers=NO_STORE)
+    return _json({"trainees": data}, headers=NO_STORE)
 
 
 @router.post("/trainees", status_code=201, summary="Add trainees: each a tenant seeded like the demo, with a token")
@@ -128,7 +128,7 @@ def add_trainees(request: Request, store: StoreDep, body: TraineesCreate) -> Res
         {"trainee": t.name, "tenantId": t.tenant_id, "token": t.token, "joinCode": _shown_code(t.join_code)}
         for t in added
     ]
-    return _json({"data": data}, status_code=201, headers=NO_STORE)
+    return _json({"trainees": data}, status_code=201, headers=NO_STORE)
 
 
 def _reset(request: Request, store: StoreDep, name: str | None, body: TraineeReset | None) -> dict[str, Any]:

@@ -70,7 +70,7 @@ def exercise_named(name: str) -> Exercise:
 @router.get("", summary="The exercises of a training session, in its order (no token needed)")
 def list_exercises() -> dict[str, Any]:
     return {
-        "data": [
+        "exercises": [
             {"name": exercise.name, "title": exercise.title, "task": exercise.task, "prepared": exercise.prepared}
             for exercise in EXERCISES
         ]

@@ -30,7 +30,7 @@ router = APIRouter(prefix="/tenants/{tenantId:id}/clusters/{planeId:id}/delivery
 
 
 def flow_json(row: Any, targets: list[dict[str, str]]) -> dict[str, Any]:
-    """The flow as the contract shows it; ``targets`` only for a fan-out flow."""
+    """The flow as the contract shows it; ``targets`` only for a fan-out flow, ``retryPolicy`` only when set."""
     out: dict[str, Any] = {
         "id": row["id"],
         "name": row["name"],
@@ -44,7 +44,16 @@ def flow_json(row: Any, targets: list[dict[str, str]]) -> dict[str, Any]:
         out["description"] = row["description"]
     if len(targets) > 1:
         out["targets"] = targets
+    retry = _retry_policy_json(row)
+    if retry:
+        out["retryPolicy"] = retry
     return out
+
+
+def _retry_policy_json(row: Any) -> dict[str, Any]:
+    """The flow's own retry policy (set on the v1 surface), its parts that are set; {} for none."""
+    parts = {"maxAttempts": row["retry_max_attempts"], "backoffSeconds": row["retry_backoff_seconds"]}
+    return {name: value for name, value in parts.items() if value is not None}
 
 
 def render_flow(db: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
@@ -164,7 +173,7 @@ def list_flows(
             db, tenant.id, plane_id, after, limit, status=status, source=source, target_type=targetType
         )
         targets = flows.targets_of(db, [row["id"] for row in rows[:limit]])
-    return page(rows, limit, lambda row: flow_json(row, targets[row["id"]]), key)
+    return page(rows, limit, lambda row: flow_json(row, targets[row["id"]]), key, items="deliveryFlows")
 
 
 @router.get("/{flowId:id}", summary="Get a delivery flow")

@@ -14,6 +14,7 @@ out), and the served JSON Schema says the same (no ``null``, no ``default``).
 from __future__ import annotations
 
 import copy
+import json
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -104,6 +105,7 @@ Name = Annotated[
     Field(json_schema_extra={"pattern": NAME_PATTERN, "minLength": 1, "maxLength": NAME_MAX_LENGTH}),
 ]
 Description = Annotated[Text, Field(max_length=1000)]
+URL_SCHEMA = {"format": "uri", "pattern": URL_PATTERN, "maxLength": 2048}
 Url = Annotated[
     Text,
     Field(max_length=2048, json_schema_extra={"format": "uri", "pattern": URL_PATTERN}),
@@ -209,17 +211,86 @@ class FlowUpdate(_Body):
     _targets_spelling = model_validator(mode="before")(_list_target_means_targets)
 
 
+# A target's config: any JSON object, bounded so that one target cannot grow the database unchecked.
+CONFIG_MAX_KEYS = 50
+CONFIG_MAX_BYTES = 16 * 1024
+
+
+def _config(value: Any) -> Any:
+    """A JSON object of at most :data:`CONFIG_MAX_KEYS` keys and :data:`CONFIG_MAX_BYTES` as JSON.
+
+    Its values may be secrets (``apiKey``, ``webhookSecret``): no message here quotes any of it.
+    """
+    if not isinstance(value, dict):
+        raise PydanticCustomError("config_type", "must be a JSON object ({...})")
+    if len(value) > CONFIG_MAX_KEYS:
+        raise PydanticCustomError(
+            "config_too_many_keys",
+            "has {count} keys; a target's config holds at most {most}",
+            {"count": len(value), "most": CONFIG_MAX_KEYS},
+        )
+    try:
+        # As the answer will send it back: UTF-8, finite numbers only (Python's JSON reads NaN).
+        size = len(json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8"))
+    except (ValueError, RecursionError):
+        # ValueError covers NaN/Infinity and UnicodeEncodeError (a lone surrogate escape).
+        raise PydanticCustomError(
+            "config_unsendable",
+            "must hold JSON text and finite numbers only (no NaN or Infinity, no lone surrogate escape "
+            "\\ud800-\\udfff, no nesting deeper than JSON parsers read)",
+        ) from None
+    if size > CONFIG_MAX_BYTES:
+        raise PydanticCustomError(
+            "config_too_large",
+            "is {size} bytes as JSON; a target's config holds at most {most} bytes",
+            {"size": size, "most": CONFIG_MAX_BYTES},
+        )
+    return value
+
+
+Config = Annotated[
+    Any,
+    BeforeValidator(_config),
+    Field(
+        json_schema_extra={
+            "type": "object",
+            "maxProperties": CONFIG_MAX_KEYS,
+            "description": f"the target's settings (e.g. apiKey, webhookSecret; an http target's url), any "
+            f"JSON object of at most {CONFIG_MAX_KEYS} keys and {CONFIG_MAX_BYTES} bytes; echoed in answers",
+        }
+    ),
+]
+TargetStatus = Literal["active", "disabled"]
+
+
 class TargetCreate(_Body):
-    """``POST .../targets``. A target of type ``http`` needs a ``url``."""
+    """``POST .../destinations``. A target of type ``http`` needs a ``url`` (or ``config.url``)."""
 
     json_rules: ClassVar[dict[str, Any]] = {
         "if": {"properties": {"type": {"const": "http"}}, "required": ["type"]},
-        "then": {"properties": {"url": {"type": "string"}}, "required": ["url"]},
+        "then": {
+            "anyOf": [
+                {"properties": {"url": {"type": "string"}}, "required": ["url"]},
+                {
+                    "properties": {
+                        "config": {
+                            "type": "object",
+                            "properties": {"url": {"type": "string", **URL_SCHEMA}},
+                            "required": ["url"],
+                        }
+                    },
+                    "required": ["config"],
+                },
+            ]
+        },
     }
 
     name: Name
     type: TargetType
-    url: Url | None = Field(default=None, description="where an http target delivers; required for type http")
+    url: Url | None = Field(
+        default=None, description="where an http target delivers; required for type http unless config.url is set"
+    )
+    config: Annotated[Config, DEFAULT] = Field(default=None, description="the target's settings; {} when left out")
     description: Description | None = None
 
 
@@ -233,6 +304,10 @@ class TargetUpdate(_Body):
     description: Description | None = Field(default=None, description="a new description; null clears it")
     type: Annotated[TargetType, KEEP] = Field(
         default=None, description="the target's current type only (a type never changes)"
+    )
+    config: Annotated[Config, KEEP] = Field(default=None, description=f"a new config, replacing the old; {LEFT_OUT}")
+    status: Annotated[TargetStatus, KEEP] = Field(
+        default=None, description=f"disabled stops the target's deliveries, active resumes them; {LEFT_OUT}"
     )
 
 

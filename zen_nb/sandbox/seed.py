@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 
 from .data.catalog import insert_adapter, insert_ingester, insert_plane
-from .data.targets import insert_target
+from .data.targets import ACTIVE, insert_target
 from .data.tenants import insert_tenant as insert_tenant_row
 from .ids import new_token, token_digest
 
@@ -74,7 +74,18 @@ def seed_tenant_objects(db: sqlite3.Connection, tenant_id: str) -> None:
         for ingester_id, (name, kind) in INGESTERS.items():
             insert_ingester(db, tenant_id, plane_id, ingester_id, name, f"adapter_{kind}_ingester", kind)
         for target_id, name, target_type, url in TARGETS[plane_id]:
-            insert_target(db, tenant_id, plane_id, target_id, name=name, type=target_type, url=url, description=None)
+            # Usable at once: the seed's targets have no provisioning window (data.targets.target_status).
+            insert_target(
+                db,
+                tenant_id,
+                plane_id,
+                target_id,
+                name=name,
+                type=target_type,
+                url=url,
+                description=None,
+                status=ACTIVE,
+            )
 
 
 def insert_tenant(db: sqlite3.Connection, tenant_id: str, name: str, plan: str, token: str, *, seed: bool) -> str:

@@ -23,8 +23,9 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return path
 
 
-def validation_to_api_error(errors: Any, content_type: str | None) -> ApiError:
-    """Turn pydantic's first complaint into one 400 that names the field and the fix."""
+def validation_to_api_error(errors: Any, content_type: str | None, max_limit: int = MAX_PAGE_SIZE) -> ApiError:
+    """Turn pydantic's first complaint into one 400 that names the field and the fix (``max_limit``:
+    the largest page of the form asked, which a bad ``limit``'s message names)."""
     first = errors[0]
     kind, loc = first["type"], tuple(first["loc"])
     where, rest = loc[0] if loc else "body", loc[1:]
@@ -34,9 +35,7 @@ def validation_to_api_error(errors: Any, content_type: str | None) -> ApiError:
     if where == "query":
         field = _field_path(rest)
         if field == "limit":
-            return ApiError(
-                400, "invalid_field", f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}", field="limit"
-            )
+            return ApiError(400, "invalid_field", f"limit must be a whole number from 1 to {max_limit}", field="limit")
         return ApiError(400, "invalid_field", f"query parameter {field}: {_message(first)}", field=field)
     if where == "body" and not rest:
         if kind == "string_unicode":

@@ -221,8 +221,24 @@ CREATE TABLE tenant_activity (
 );
 """
 
+# Version 5: the vendor's recipe family and v1 API. A target has a free-form ``config`` (JSON text)
+# and a stored status: ``provisioning`` (a new target, shown ``active`` once its provisioning window
+# has passed: ``targets.target_status``), ``active`` or ``disabled``; the targets a database already
+# has were usable, so they are ``active``. A flow may carry its own retry policy (NULL: the
+# sandbox's schedule). The v1 API lists a tenant's attempts across planes, newest first, and reads
+# each failed one's status from its delivery's queued retry: two indexes keep both point reads.
+MIGRATION_V5 = """
+ALTER TABLE targets ADD COLUMN config TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE targets ADD COLUMN status TEXT NOT NULL DEFAULT 'active'
+    CHECK (status IN ('provisioning', 'active', 'disabled'));
+ALTER TABLE flows ADD COLUMN retry_max_attempts INTEGER;
+ALTER TABLE flows ADD COLUMN retry_backoff_seconds REAL;
+CREATE INDEX attempts_by_tenant ON attempts (tenant_id, seq);
+CREATE INDEX deliveries_by_delivery ON deliveries (flow_id, event_id, target_id);
+"""
+
 # version -> the statements that turn the version before it into this one
-MIGRATIONS = {2: MIGRATION_V2, 3: MIGRATION_V3, 4: MIGRATION_V4}
+MIGRATIONS = {2: MIGRATION_V2, 3: MIGRATION_V3, 4: MIGRATION_V4, 5: MIGRATION_V5}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 # In the header of every database the sandbox writes (``PRAGMA application_id``), as SQLite asks of

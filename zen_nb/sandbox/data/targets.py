@@ -1,8 +1,16 @@
-"""Targets, the destinations of flows: one row each, unique by id and by name per plane."""
+"""Targets, the destinations of flows: one row each, unique by id and by name per plane.
+
+A target's ``config`` is a JSON object kept as text; its status is stored (``provisioning`` for a
+new target, ``active``, ``disabled``) and read through :func:`target_status`, which shows a new
+target ``active`` once :data:`PROVISIONING_SECONDS` have passed, as the vendor's targets become
+usable a moment after creation. Nothing has to wake up to flip it: the clock does.
+"""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from datetime import UTC, datetime
 from typing import Any
 
 from .connection import utc_now
@@ -10,7 +18,25 @@ from .constraints import NotFound, unique_name
 from .updates import update_named_row
 
 # The columns a PATCH may change (the route checks the rules; the type never changes).
-UPDATABLE = ("name", "url", "description")
+UPDATABLE = ("name", "url", "description", "config", "status")
+# How long a new target reads as ``provisioning`` before it is ``active``.
+PROVISIONING_SECONDS = 1.0
+PROVISIONING, ACTIVE, DISABLED = "provisioning", "active", "disabled"
+
+
+def target_status(row: sqlite3.Row, now: datetime | None = None) -> str:
+    """The status a target shows now: its stored one, except that provisioning ends after the window."""
+    stored = row["status"]
+    if stored != PROVISIONING:
+        return stored
+    created = datetime.strptime(row["created_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    elapsed = ((now or datetime.now(UTC)) - created).total_seconds()
+    return ACTIVE if elapsed >= PROVISIONING_SECONDS else PROVISIONING
+
+
+def target_config(row: sqlite3.Row) -> dict[str, Any]:
+    """The target's ``config`` object (``{}`` when it has none)."""
+    return json.loads(row["config"])
 
 
 def insert_target(
@@ -23,14 +49,19 @@ def insert_target(
     type: str,  # noqa: A002 - the contract's field
     url: str | None,
     description: str | None,
+    config: dict[str, Any] | None = None,
+    status: str = PROVISIONING,
 ) -> sqlite3.Row:
-    """Add a target and return its row; :class:`NameTaken` if the plane has one of that name."""
+    """Add a target and return its row; :class:`NameTaken` if the plane has one of that name.
+
+    A new target is ``provisioning`` (see :func:`target_status`); the seed's are ``active`` at once.
+    """
     now = utc_now()
     with unique_name("targets", "target", name, plane_id):
         db.execute(
-            "INSERT INTO targets (tenant_id, plane_id, id, name, type, url, description, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (tenant_id, plane_id, target_id, name, type, url, description, now, now),
+            "INSERT INTO targets (tenant_id, plane_id, id, name, type, url, description, config, status,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (tenant_id, plane_id, target_id, name, type, url, description, json.dumps(config or {}), status, now, now),
         )
     return require_target(db, tenant_id, plane_id, target_id)
 
@@ -69,9 +100,11 @@ def list_targets(
 
 
 def update_target(db: sqlite3.Connection, row: sqlite3.Row, changes: dict[str, Any]) -> sqlite3.Row:
-    """Apply ``changes`` (a subset of :data:`UPDATABLE`) to the target of ``row``; return the new row.
+    """Apply ``changes`` (a subset of :data:`UPDATABLE`; ``config`` an object) to the target of ``row``.
 
-    No change leaves ``updated_at`` as it was."""
+    Returns the new row. No change leaves ``updated_at`` as it was."""
+    if "config" in changes:
+        changes = {**changes, "config": json.dumps(changes["config"] or {})}
     if changes:
         update_named_row(db, "targets", "target", row, changes, UPDATABLE)
     return require_target(db, row["tenant_id"], row["plane_id"], row["id"])
