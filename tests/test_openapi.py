@@ -21,9 +21,16 @@ from zen_nb.vocabulary import ATTEMPT_STATUSES, FLOW_STATUSES, MAX_PAGE_SIZE, NA
 from helpers import Api, admin, assert_error
 
 ERROR_REF = "#/components/schemas/Error"
+PROBLEM_REF = "#/components/schemas/Problem"
+TENANT_SECURITY = [{"tenantToken": []}, {"tenantApiKey": []}]
 EVERY_RESPONSE = ("X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 FLOWS = "/tenants/{tenantId}/clusters/{planeId}/delivery-flows"
-TARGETS = "/tenants/{tenantId}/clusters/{planeId}/targets"
+TARGETS = "/tenants/{tenantId}/clusters/{planeId}/destinations"
+ALIAS = "/tenants/{tenantId}/clusters/{planeId}/targets"
+
+
+def of_a_tenant(path: str) -> bool:
+    return path.startswith(("/tenants/", "/v1/tenants/"))
 
 
 @pytest.fixture(scope="module")
@@ -89,14 +96,16 @@ CLASS_SECURITY = {
 
 def test_bearer_schemes_for_tenants_and_for_the_admin_none_on_health(spec: dict[str, Any]) -> None:
     schemes = spec["components"]["securitySchemes"]
-    assert {name: (s["type"], s["scheme"]) for name, s in schemes.items()} == {
+    assert {name: (s["type"], s.get("scheme") or s["name"]) for name, s in schemes.items()} == {
         "tenantToken": ("http", "bearer"),
+        "tenantApiKey": ("apiKey", "X-API-Key"),
         "adminToken": ("http", "bearer"),
         "adminBasic": ("http", "basic"),
     }
+    assert schemes["tenantApiKey"]["in"] == "header"
     for path, method, op in operations(spec):
-        if path.startswith("/tenants/"):
-            assert op["security"] == [{"tenantToken": []}], (method, path)
+        if of_a_tenant(path):
+            assert op["security"] == TENANT_SECURITY, (method, path)
         elif path == "/_sandbox/simulate":
             assert op["security"] == [{"adminToken": []}, {"tenantToken": []}]
         elif (method, path) in CLASS_SECURITY:
@@ -104,7 +113,7 @@ def test_bearer_schemes_for_tenants_and_for_the_admin_none_on_health(spec: dict[
         elif path.startswith("/_sandbox/"):
             assert op["security"] == [{"adminToken": []}], (method, path)
         else:
-            assert (path, op["security"]) == ("/health", [])
+            assert path in ("/health", "/v1/health") and op["security"] == [], (method, path)
 
 
 def test_no_422_validation_error_of_fastapi_anywhere(spec: dict[str, Any]) -> None:
@@ -116,16 +125,26 @@ def test_no_422_validation_error_of_fastapi_anywhere(spec: dict[str, Any]) -> No
             assert path.startswith("/tenants/")
 
 
-def test_every_error_response_is_the_one_error_schema(spec: dict[str, Any]) -> None:
+def test_every_error_response_is_the_error_schema_of_its_path(spec: dict[str, Any]) -> None:
+    """The family's Error outside /v1/, RFC 9457's Problem as application/problem+json under it."""
     error = spec["components"]["schemas"]["Error"]
-    assert error["required"] == ["error", "requestId"]
-    detail = schema_of(spec, error["properties"]["error"])
-    assert set(detail["required"]) == {"status", "code", "message", "field"}
-    assert nullable(detail["properties"]["field"]) and not nullable(detail["properties"]["code"])
+    assert set(error["required"]) == {"error", "code", "status", "message", "field", "request_id"}
+    assert nullable(error["properties"]["field"]) and not nullable(error["properties"]["code"])
+    assert error["properties"]["error"]["type"] == "string"
+    problem = spec["components"]["schemas"]["Problem"]
+    assert set(problem["required"]) == {"type", "title", "status", "detail", "instance", "code", "field", "request_id"}
+    assert error["additionalProperties"] is False and problem["additionalProperties"] is False
+    v1_errors = 0
     for path, method, op in operations(spec):
         for status, response in op["responses"].items():
             if int(status) >= 400:
-                assert response["content"] == {"application/json": {"schema": {"$ref": ERROR_REF}}}, (method, path)
+                if path.startswith("/v1/"):
+                    v1_errors += 1
+                    expected = {"application/problem+json": {"schema": {"$ref": PROBLEM_REF}}}
+                else:
+                    expected = {"application/json": {"schema": {"$ref": ERROR_REF}}}
+                assert response["content"] == expected, (method, path, status)
+    assert v1_errors, "no operation under /v1/ to check"
 
 
 def test_each_operation_lists_what_its_middlewares_and_route_answer(spec: dict[str, Any]) -> None:
@@ -133,7 +152,7 @@ def test_each_operation_lists_what_its_middlewares_and_route_answer(spec: dict[s
         answers = op["responses"]
         statuses = set(answers)
         assert "429" in statuses
-        if path.startswith("/tenants/"):
+        if of_a_tenant(path):
             assert {"401", "403", "404"} <= statuses, (method, path)
             assert "tenant_not_found" in answers["404"]["description"]
             if "{planeId}" in path:
@@ -146,13 +165,15 @@ def test_each_operation_lists_what_its_middlewares_and_route_answer(spec: dict[s
         query = {p["name"] for p in op.get("parameters", []) if p["in"] == "query"}
         if "cursor" in query:
             assert "invalid_cursor" in answers["400"]["description"]
-        posts_of_a_tenant = path.startswith("/tenants/") and method == "post"
+        posts_of_a_tenant = of_a_tenant(path) and method == "post"
         keys = [p for p in op.get("parameters", []) if p["in"] == "header" and p["name"] == "Idempotency-Key"]
         assert bool(keys) == posts_of_a_tenant, (method, path)
         if posts_of_a_tenant:
             assert keys[0]["schema"] == {"type": "string", "minLength": 1, "maxLength": 255}
             assert "invalid_idempotency_key" in answers["400"]["description"]
             assert "idempotency_key_in_use" in answers["409"]["description"]
+            reused = "409" if path.startswith("/v1/") else "422"  # another body with the same key
+            assert "idempotency_key_reused" in answers[reused]["description"], (method, path)
     flows = spec["paths"][FLOWS]["post"]["responses"]
     assert "flow_name_conflict" in flows["409"]["description"]
     assert "plan_upgrade_required" in flows["403"]["description"]
@@ -186,8 +207,22 @@ def test_every_answer_has_its_schema(spec: dict[str, Any]) -> None:
         else:
             assert content["application/json"]["schema"]["$ref"].startswith("#/components/schemas/"), (method, path)
     schemas = spec["components"]["schemas"]
+    lists = {
+        "FlowList": "deliveryFlows",
+        "TargetList": "destinations",
+        "PlaneList": "clusters",
+        "AdapterList": "adapters",
+        "IngesterList": "ingesters",
+        "AttemptList": "deliveryAttempts",
+        "ClassTraineeList": "trainees",
+        "EnrolledTrainees": "trainees",
+        "ExerciseList": "exercises",
+    }
+    for name, key in lists.items():
+        assert "data" not in schemas[name]["properties"], name
+        assert key in schemas[name]["required"], name
     for name in ("FlowList", "TargetList", "PlaneList", "AdapterList", "IngesterList", "AttemptList"):
-        assert set(schemas[name]["required"]) == {"data", "hasMore", "nextCursor"}
+        assert set(schemas[name]["required"]) == {lists[name], "hasMore", "nextCursor"}
         assert nullable(schemas[name]["properties"]["nextCursor"])
     attempt = schemas["Attempt"]
     assert {key for key, value in attempt["properties"].items() if nullable(value)} == {
@@ -199,6 +234,10 @@ def test_every_answer_has_its_schema(spec: dict[str, Any]) -> None:
     flow, target = schemas["Flow"], schemas["Target"]
     assert {"description", "targets"}.isdisjoint(flow["required"]) and not nullable(flow["properties"]["description"])
     assert "url" in target["required"] and nullable(target["properties"]["url"])
+    assert {"status", "config"} <= set(target["required"])
+    assert target["properties"]["status"]["enum"] == ["provisioning", "active", "disabled"]
+    assert schemas["Plane"]["properties"]["status"]["const"] == "ready"
+    assert "retryPolicy" not in flow["required"] and "retryPolicy" in flow["properties"]
     assert flow["properties"]["status"]["enum"] == list(FLOW_STATUSES)
     assert schemas["Tenant"]["properties"]["plan"]["enum"] == list(PLANS)
     for name in ("Flow", "Target", "Attempt", "Error"):
@@ -224,7 +263,11 @@ def test_request_schemas_carry_the_contracts_rules(spec: dict[str, Any]) -> None
     (url,) = [branch for branch in schemas["TargetCreate"]["properties"]["url"]["anyOf"] if branch["type"] == "string"]
     assert url["format"] == "uri" and url["pattern"].startswith("^[Hh][Tt][Tt][Pp][Ss]?://")
     assert schemas["FlowCreate"]["not"] == {"required": ["target", "targets"]}
-    assert schemas["TargetCreate"]["then"]["required"] == ["url"]
+    url_or_config_url = [branch["required"] for branch in schemas["TargetCreate"]["then"]["anyOf"]]
+    assert url_or_config_url == [["url"], ["config"]]
+    assert schemas["TargetCreate"]["properties"]["config"]["type"] == "object"
+    assert schemas["TargetCreate"]["properties"]["config"]["maxProperties"] == 50
+    assert {"status", "config"} <= set(schemas["TargetUpdate"]["properties"])
     listing = {p["name"]: p["schema"] for p in spec["paths"][FLOWS]["get"]["parameters"] if p["in"] == "query"}
     assert (listing["limit"]["minimum"], listing["limit"]["maximum"]) == (1, MAX_PAGE_SIZE)
     assert listing["status"]["enum"] == list(FLOW_STATUSES) and listing["targetType"]["enum"] == list(TARGET_TYPES)
@@ -246,6 +289,18 @@ def test_the_admin_surface_is_marked_as_the_sandboxs_own(spec: dict[str, Any]) -
         assert len(op["tags"]) == 1, (method, path)  # Swagger UI and ReDoc show an operation once per tag
         assert (own in op["tags"]) == admin_surface, (method, path)
         assert op.get("description", "").startswith("Sandbox only") == admin_surface
+
+
+def test_targets_are_at_destinations_and_targets_is_a_deprecated_alias_of_every_operation(spec: dict[str, Any]) -> None:
+    for suffix in ("", "/{targetId}"):
+        canonical, alias = spec["paths"][TARGETS + suffix], spec["paths"][ALIAS + suffix]
+        assert set(canonical) == set(alias) and canonical
+        for method, op in canonical.items():
+            assert "deprecated" not in op, (method, suffix)
+            twin = alias[method]
+            assert twin["deprecated"] is True and twin["operationId"] == op["operationId"] + "Alias"
+            assert twin["responses"].keys() == op["responses"].keys()
+    assert "links" in spec["paths"][TARGETS]["post"]["responses"]["201"]
 
 
 def test_links_lead_from_a_created_object_to_the_operations_on_it(spec: dict[str, Any]) -> None:

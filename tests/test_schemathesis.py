@@ -84,10 +84,10 @@ def accepts_schema_valid_data(ctx: schemathesis.CheckContext, response: Any, cas
 
 def _state_refusal(response: Any, case: schemathesis.Case) -> bool:
     try:
-        error = response.json()["error"]
-    except (ValueError, KeyError, TypeError):
+        error = response.json()
+        key = (response.status_code, error.get("code"), error.get("field"))
+    except (ValueError, AttributeError):
         return False
-    key = (response.status_code, error.get("code"), error.get("field"))
     if key == (400, "invalid_field", "url"):
         return case.method.upper() == "PATCH" and isinstance(case.body, dict) and case.body.get("url") is None
     return key in STATE_REFUSALS
@@ -95,8 +95,8 @@ def _state_refusal(response: Any, case: schemathesis.Case) -> bool:
 
 def tally(case: schemathesis.Case, response: Any, prefix: str = "") -> None:
     try:
-        code = response.json()["error"]["code"]
-    except (ValueError, KeyError, TypeError):
+        code = response.json().get("code") or ""
+    except (ValueError, AttributeError):
         code = ""
     STATUSES[f"{prefix}{case.method.upper()} {case.path} {response.status_code} {code}".rstrip()] += 1
 
@@ -230,7 +230,11 @@ def test_every_operation_answers_as_its_document_says(case: schemathesis.Case) -
 def test_sequences_along_the_documents_links_answer_as_it_says(
     api_schema: schemathesis.BaseSchema, box: sandbox_pkg.Sandbox
 ) -> None:
-    class Workflow(api_schema.as_state_machine()):  # type: ignore[misc]
+    # The walk follows the document's links, which are all on the recipe form; the v1 surface's
+    # operations (fuzzed above like every other) would only dilute it into 404s of made-up ids.
+    recipe_form = api_schema.exclude(path_regex="^/v1/")
+
+    class Workflow(recipe_form.as_state_machine()):  # type: ignore[misc]
         def setup(self) -> None:
             # Each scenario starts from the seed, so that it answers the same when Hypothesis
             # replays it: what earlier scenarios stored (a taken name, a used key) cannot change

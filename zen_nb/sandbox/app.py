@@ -17,6 +17,7 @@ from . import (
     routes_exercises,
     routes_flows,
     routes_targets,
+    v1,
 )
 from .auth import AuthMiddleware
 from .body_limit import BodyLimitMiddleware
@@ -36,8 +37,9 @@ DESCRIPTION = """The Zen Mesh delivery-flow API, served locally by zen_nb's sand
 
 Every path under `/tenants/{tenantId}` needs `Authorization: Bearer <token>`; `/_sandbox/`
 needs the sandbox's admin token, except a training class's join and exercises (see the
-"training class" tag). Errors share one shape:
-`{"error": {status, code, message, field}, "requestId"}`.
+"training class" tag). Errors share one shape, the recipe family's:
+`{"error": "<Type>", "code", "status", "message", "field", "request_id"}`; under `/v1/` they are
+RFC 9457 problem details (`application/problem+json`).
 """
 
 
@@ -82,6 +84,7 @@ def create_app(
         routes_admin.router,
         routes_catalog.router,
         routes_targets.router,
+        routes_targets.alias_router,
         routes_flows.router,
         routes_events.router,
         routes_attempts.router,
@@ -89,6 +92,7 @@ def create_app(
         routes_class.router,
         routes_class.board_router,
         routes_exercises.router,
+        *v1.ROUTERS,
     ):
         app.include_router(router)
     install_error_handlers(app)

@@ -10,7 +10,7 @@ to start its attempt, and dropped when the attempt ends, so the payloads in memo
 one per worker. A worker makes one attempt: a real POST to an ``http`` target on loopback, the
 target's outcome model for every other target (the sandbox never leaves the machine). It
 records the result and, after a failure, queues the next attempt on the retry schedule until the
-schedule is used up.
+schedule is used up (or on its flow's own retry policy, when the flow has one).
 
 Settings (retry schedule, outcome models) are read from the database at each attempt, so a
 restart or a reset changes them for the engine at once. Whatever goes wrong while an attempt
@@ -38,13 +38,12 @@ from .data.deliveries import (
     Delivery,
     expire_held,
     next_due_at,
-    retry_due_at,
+    next_retry_at,
     schedule_retry,
     take_due,
 )
 from .data.events import event_payload
 from .data.fairness import InFlight
-from .data.settings import retry_schedule
 from .destinations import Destination, RefusedDestination, destination_of
 from .loopback_post import post
 from .outcomes import Outcome, default_outcome
@@ -196,6 +195,8 @@ class Deliverer:
     def _make(self, job: Delivery) -> Result:
         if job.target_type is None:  # the flow points elsewhere now and the target is gone
             return Result(False, None, "target_not_found", 0)
+        if job.target_disabled:  # disabled by its owner: not attempted, and retried as a down target is
+            return Result(False, None, "target_disabled", 0)
         if job.payload is None:
             return Result(False, None, "event_not_found", 0)
         if job.target_type == "http" and job.url is not None:
@@ -238,7 +239,7 @@ class Deliverer:
             )
             if attempt is None or result.succeeded:
                 return
-            due_at = retry_due_at(retry_schedule(db), attempt, time.time())
+            due_at = next_retry_at(db, attempt, time.time())
             if due_at is not None:
                 schedule_retry(db, attempt, due_at)
 

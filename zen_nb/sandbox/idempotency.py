@@ -42,9 +42,11 @@ from .asgi import (
     send_error,
     state,
 )
+from .auth import V1_PREFIX
 from .data import Store
 from .data import idempotency as keys
 from .errors import ApiError
+from .paths import path_segments
 
 log = logging.getLogger("zen_nb.sandbox")
 
@@ -152,7 +154,8 @@ class IdempotencyMiddleware:
         await self._run_and_record(scope, receive, send, digest, key)
 
     async def _answer_from_earlier(self, scope: Scope, receive: Receive, send: Send, answer: keys.StoredAnswer) -> None:
-        """The key was used and its request finished: replay it, or 422 if this request differs."""
+        """The key was used and its request finished: replay it, or refuse if this request differs
+        (:func:`reused_key_status`)."""
         body = await read_body_or_refuse(scope, receive, send)
         if body is None:
             return
@@ -161,7 +164,7 @@ class IdempotencyMiddleware:
                 scope,
                 send,
                 ApiError(
-                    422,
+                    reused_key_status(scope),
                     "idempotency_key_reused",
                     "this Idempotency-Key was already used with a different request; use a new key for a new request",
                     field="Idempotency-Key",
@@ -261,6 +264,13 @@ class IdempotencyMiddleware:
     def _release(self, digest: str, key: str) -> None:
         with self.store.transaction() as db:
             keys.release(db, digest, key)
+
+
+def reused_key_status(scope: Scope) -> int:
+    """The status of a key reused with another request: 409 on the v1 API, as the vendor's retry and
+    idempotency pages say ("idempotency-conflict"); 422 on the recipe form, as its contract says
+    (and as Stripe answers)."""
+    return 409 if path_segments(scope)[:1] == [V1_PREFIX] else 422
 
 
 def too_large_to_replay(answer: keys.StoredAnswer) -> ApiError:

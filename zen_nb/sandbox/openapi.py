@@ -6,6 +6,10 @@ carries, the security schemes, or the shapes of the routes' dicts. This module a
 :data:`OPERATIONS` lists each operation's id, answer schema (``responses.py``) and its route's
 own error codes; the rules in :func:`_error_codes` add what the middlewares answer on every
 operation they cover. FastAPI's 422 (``HTTPValidationError``), which the server never sends, goes.
+An error answer's schema follows its path, as ``errors.error_document`` does: the family's
+``Error`` (``application/json``), or under ``/v1/`` RFC 9457's ``Problem``
+(``application/problem+json``). An operation this module does not list (the v1 surface's) keeps
+the success schema its route declares (``response_model``).
 Users generate clients and run contract tests from this document (``tests/test_openapi.py``
 validates it and ``tests/test_schemathesis.py`` holds the server to it).
 """
@@ -14,7 +18,7 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from typing import Any
 
@@ -23,13 +27,16 @@ from pydantic.json_schema import models_json_schema
 
 from . import responses
 from .idempotency import MAX_KEY_LENGTH, NOT_STORED_STATUSES
+from .v1 import OPERATION_ERRORS as V1_OPERATION_ERRORS
 
 TENANT = "/tenants/{tenantId}"
+V1_TENANT = "/v1" + TENANT
 PLANE = TENANT + "/clusters/{planeId}"
 FLOWS = PLANE + "/delivery-flows"
 FLOW = FLOWS + "/{flowId}"
-TARGETS = PLANE + "/targets"
+TARGETS = PLANE + "/destinations"
 TARGET = TARGETS + "/{targetId}"
+ALIAS_TARGETS = PLANE + "/targets"  # the alias of TARGETS (routes_targets.py)
 ATTEMPTS = PLANE + "/delivery-attempts"
 ADMIN = "/_sandbox"
 OUTCOME = ADMIN + "/tenants/{tenantId}/clusters/{planeId}/targets/{targetId}/outcome"
@@ -66,7 +73,14 @@ SECURITY_SCHEMES = {
     "tenantToken": {
         "type": "http",
         "scheme": "bearer",
-        "description": "The tenant's API token (ZEN_API_TOKEN), for every path under /tenants/{tenantId}.",
+        "description": "The tenant's API token (ZEN_API_TOKEN), for every path under /tenants/{tenantId} "
+        "and /v1/tenants/{tenantId}.",
+    },
+    "tenantApiKey": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-Key",
+        "description": "The same token in the X-API-Key header, as some of the vendor's pages send it.",
     },
     "adminToken": {
         "type": "http",
@@ -87,7 +101,7 @@ def _header(description: str, schema: dict[str, Any], required: bool = True) -> 
 
 
 HEADERS = {
-    "X-Request-Id": _header("The request's id; an error body's requestId is the same.", {"type": "string"}),
+    "X-Request-Id": _header("The request's id; an error body's request_id is the same.", {"type": "string"}),
     "X-RateLimit-Limit": _header("Requests allowed per window, per token.", {"type": "integer", "minimum": 1}),
     "X-RateLimit-Remaining": _header("Requests left in this window.", {"type": "integer", "minimum": 0}),
     "X-RateLimit-Reset": _header("When the window ends, in Unix seconds.", {"type": "integer", "minimum": 0}),
@@ -109,6 +123,8 @@ HEADERS = {
     ),
 }
 EVERY_RESPONSE = ("X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+TENANT_SECURITY = [{"tenantToken": []}, {"tenantApiKey": []}]
+PROBLEM_MEDIA = "application/problem+json"
 
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
@@ -116,8 +132,8 @@ IDEMPOTENCY_KEY = {
     "required": False,
     "description": "Makes a retried POST safe: the same key with the same request within 24 hours replays the "
     "first answer if it was a success (with Idempotent-Replayed: true; an error is not kept, so the key can be "
-    "sent again once the cause is fixed); with another request it is a 422; while the first is still running, "
-    "a 409. Keys are scoped to the token.",
+    "sent again once the cause is fixed); with another request it is a 422 (a 409 under /v1/); while the first "
+    "is still running, a 409. Keys are scoped to the token.",
     "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
 }
 
@@ -146,8 +162,9 @@ _EXERCISE_ERRORS = {403: ("forbidden",), 404: ("exercise_not_found",)}
 _FLOW_LINKS = ("getFlow", "updateFlow", "deleteFlow", "pauseFlow", "resumeFlow")
 _TARGET_LINKS = ("getTarget", "updateTarget", "deleteTarget")
 
-OPERATIONS: dict[tuple[str, str], Operation] = {
+_RECIPE_OPERATIONS: dict[tuple[str, str], Operation] = {
     ("get", "/health"): Operation("getHealth", "Health"),
+    ("get", "/v1/health"): Operation("v1Health", "Health"),
     ("get", TENANT): Operation("getTenant", "Tenant"),
     ("get", TENANT + "/clusters"): Operation("listPlanes", "PlaneList"),
     ("get", PLANE): Operation("getPlane", "Plane"),
@@ -249,6 +266,19 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
 }
 
 
+def _with_target_alias(operations: dict[tuple[str, str], Operation]) -> dict[tuple[str, str], Operation]:
+    """The operations, and each one of ``.../destinations`` again at its alias ``.../targets`` (ids ``...Alias``)."""
+    out = dict(operations)
+    for (method, path), known in operations.items():
+        if path == TARGETS or path.startswith(TARGETS + "/"):
+            alias = ALIAS_TARGETS + path.removeprefix(TARGETS)
+            out[method, alias] = replace(known, operation_id=known.operation_id + "Alias", links=())
+    return out
+
+
+OPERATIONS = _with_target_alias(_RECIPE_OPERATIONS)
+
+
 def install_openapi(app: FastAPI) -> None:
     """Serve the exact document at /openapi.json: FastAPI's, built once, then completed."""
     fastapi_document = app.openapi
@@ -284,8 +314,8 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
 def _complete_operation(
     path: str, method: str, operation: dict[str, Any], known: Operation | None, ids: dict[tuple[str, str], str]
 ) -> None:
-    admin, tenant = path.startswith(ADMIN + "/"), path.startswith(TENANT)
-    if path == "/health":
+    admin, tenant = path.startswith(ADMIN + "/"), _of_a_tenant(path)
+    if path in ("/health", "/v1/health"):
         operation["tags"] = ["health"]
         operation["security"] = []
     elif admin:
@@ -294,7 +324,7 @@ def _complete_operation(
         if path == CLASS or path.startswith(CLASS + "/"):
             operation["tags"] = [CLASS_TAG]  # one tag each: Swagger UI and ReDoc list an operation under every tag
     elif tenant:
-        operation["security"] = [{"tenantToken": []}]
+        operation["security"] = copy.deepcopy(TENANT_SECURITY)
     if known is not None:
         operation["operationId"] = known.operation_id
     _complete_parameters(path, method, operation, idempotent=tenant and method == "post")
@@ -302,9 +332,18 @@ def _complete_operation(
     answers = operation.setdefault("responses", {})
     answers.pop("422", None)
     success = next(status for status in answers if status.startswith("2"))
-    answers[success] = _success(path, method, int(success), known, ids, tenant)
+    answers[success] = _success(path, method, int(success), known, ids, tenant, answers[success])
     for status, codes in sorted(_error_codes(path, method, operation, known).items()):
-        answers[str(status)] = _error(status, codes, tenant, replayable=tenant and method == "post")
+        answers[str(status)] = _error(path, status, codes, replayable=tenant and method == "post")
+
+
+def _is_v1(path: str) -> bool:
+    return path == "/v1" or path.startswith("/v1/")
+
+
+def _of_a_tenant(path: str) -> bool:
+    """Whether the path is a tenant's (recipe form or v1): the tenant's token opens it."""
+    return path.startswith((TENANT, V1_TENANT))
 
 
 def _security(path: str, known: Operation | None) -> tuple[str, ...]:
@@ -327,7 +366,7 @@ def _complete_parameters(path: str, method: str, operation: dict[str, Any], idem
         if parameter["in"] == "query" and "anyOf" in schema:  # `x | None = None`: a query has no null
             (real,) = [branch for branch in schema.pop("anyOf") if branch.get("type") != "null"]
             schema.update(real)
-        if parameter["name"] in ("since", "until"):
+        if parameter["name"] in ("since", "until", "from", "to"):  # from/to: the v1 aliases of since/until
             schema["format"] = "date-time"
     if idempotent:
         parameters.append(IDEMPOTENCY_KEY)
@@ -355,7 +394,7 @@ def _error_codes(path: str, method: str, operation: dict[str, Any], known: Opera
 
     add(403, "host_not_allowed")  # hosts.py: a Host the sandbox does not serve, on every operation
     query = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
-    if path.startswith(TENANT):
+    if _of_a_tenant(path):
         add(401, "unauthenticated")
         add(403, "forbidden")
         add(404, "tenant_not_found")
@@ -364,7 +403,7 @@ def _error_codes(path: str, method: str, operation: dict[str, Any], known: Opera
         if method == "post":
             add(400, "invalid_idempotency_key")
             add(409, "idempotency_key_in_use", "idempotency_answer_too_large")
-            add(422, "idempotency_key_reused")
+            add(409 if _is_v1(path) else 422, "idempotency_key_reused")
     elif path.startswith(ADMIN + "/") and _security(path, known):
         add(401, "unauthenticated")
     if method not in ("get", "head", "options"):
@@ -377,10 +416,12 @@ def _error_codes(path: str, method: str, operation: dict[str, Any], known: Opera
         add(400, "invalid_cursor")
     for status, names in (known.errors if known else {}).items():
         add(status, *names)
+    for status, names in V1_OPERATION_ERRORS.get((method, path), {}).items():  # the v1 routes' own
+        add(status, *names)
     return codes
 
 
-def _error(status: int, codes: set[str], tenant: bool, replayable: bool) -> dict[str, Any]:
+def _error(path: str, status: int, codes: set[str], replayable: bool) -> dict[str, Any]:
     names = list(EVERY_RESPONSE)
     if status == 429:
         names.append("Retry-After")
@@ -391,15 +432,28 @@ def _error(status: int, codes: set[str], tenant: bool, replayable: bool) -> dict
     return {
         "description": f"{HTTPStatus(status).phrase}: {', '.join(f'`{code}`' for code in sorted(codes))}",
         "headers": _headers(names),
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        "content": _error_content(path),
     }
 
 
+def _error_content(path: str) -> dict[str, Any]:
+    """An error's media type and schema at ``path``, as ``errors.error_document`` chooses them."""
+    if _is_v1(path):
+        return {PROBLEM_MEDIA: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    return {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+
+
 def _success(
-    path: str, method: str, status: int, known: Operation | None, ids: dict[tuple[str, str], str], tenant: bool
+    path: str,
+    method: str,
+    status: int,
+    known: Operation | None,
+    ids: dict[tuple[str, str], str],
+    tenant: bool,
+    declared: dict[str, Any],
 ) -> dict[str, Any]:
     names = list(EVERY_RESPONSE)
-    if status == 201 and tenant:
+    if status == 201 and path.startswith(TENANT):
         names.append("Location")
     if tenant and method == "post":
         names.append("Idempotent-Replayed")
@@ -409,9 +463,17 @@ def _success(
         answer["content"] = {known.media: {"schema": {"type": "string"}}}
     elif known is not None and known.answer is not None:
         answer["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{known.answer}"}}}
+    elif known is None and status != 204 and _declares_a_schema(declared):
+        answer["content"] = declared["content"]  # the route's own response_model (the v1 surface's)
     if known is not None and known.links:
         answer["links"] = _links(known.links, ids)
     return answer
+
+
+def _declares_a_schema(answer: dict[str, Any]) -> bool:
+    """Whether FastAPI's success answer has a real schema (a route's ``response_model``), not the empty ``{}``."""
+    schema = answer.get("content", {}).get("application/json", {}).get("schema")
+    return bool(schema)
 
 
 def _links(targets: tuple[str, ...], ids: dict[tuple[str, str], str]) -> dict[str, Any]:

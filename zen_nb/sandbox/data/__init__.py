@@ -17,6 +17,8 @@ One module per family of tables, each a set of typed functions that take a conne
 - ``classroom`` (a training class: trainees and their tenants, join codes, a trainee's reset,
   what the exercise checks found), ``activity`` (what a tenant did that its objects cannot
   tell: a name conflict, a pause, a resume) and ``exercise_reads`` (the rows the checks read).
+- ``v1_resources`` (the v1 form's reads across a tenant's planes, newest first) and
+  ``v1_deliveries`` (the v1 status words and the DLQ rule, in SQL).
 
 Routes parse a request, call these functions, and render what they return; no other module
 of the sandbox writes SQL (``tests/test_architecture.py`` checks it).

@@ -143,19 +143,30 @@ def list_attempts(
 ) -> list[sqlite3.Row]:
     """A page of the plane's attempts, oldest first, filtered; ``since`` (inclusive) and ``until``
     (exclusive) are stamps in the stored form, which compare in time order."""
-    sql = f"SELECT {_COLUMNS} FROM attempts WHERE tenant_id = ? AND plane_id = ? AND seq > ?"  # noqa: S608
-    params: list[Any] = [tenant_id, plane_id, after]
-    for column, value in (("flow_id", flow_id), ("event_id", event_id), ("target_id", target_id), ("status", status)):
-        if value is not None:
-            sql += f" AND {column} = ?"
-            params.append(value)
-    if since is not None:
-        sql += " AND created_at >= ?"
-        params.append(since)
-    if until is not None:
-        sql += " AND created_at < ?"
-        params.append(until)
+    where, params = filters_sql(
+        "", flow_id=flow_id, event_id=event_id, target_id=target_id, status=status, since=since, until=until
+    )
+    sql = f"SELECT {_COLUMNS} FROM attempts WHERE tenant_id = ? AND plane_id = ? AND seq > ?{where}"  # noqa: S608
+    params = [tenant_id, plane_id, after, *params]
     return db.execute(sql + " ORDER BY seq LIMIT ?", (*params, limit + 1)).fetchall()
+
+
+def filters_sql(
+    alias: str, *, since: str | None = None, until: str | None = None, **equal: str | None
+) -> tuple[str, list[Any]]:
+    """The ``AND ...`` conditions of an attempt list's filters on the columns of ``alias``
+    (``"a."`` or ``""``), and their parameters: each of ``equal`` (a column) that is not None, then
+    ``since`` (inclusive) and ``until`` (exclusive) on ``created_at``, stored-form stamps."""
+    sql, params = "", []
+    for column, value in equal.items():
+        if value is not None:
+            sql += f" AND {alias}{column} = ?"
+            params.append(value)
+    for condition, value in ((">=", since), ("<", until)):
+        if value is not None:
+            sql += f" AND {alias}created_at {condition} ?"
+            params.append(value)
+    return sql, params
 
 
 def interrupted_attempts(db: sqlite3.Connection) -> list[sqlite3.Row]:

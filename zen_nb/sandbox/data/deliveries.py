@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from . import attempts, settings
 from .fairness import Candidate, InFlight, fair_order
-from .flows import active_flows_with_targets, flow_exists
+from .flows import RetryPolicy, active_flows_with_targets, flow_exists, retry_policy
 
 # What a delivery's attempt becomes when the process stopped while it was being made.
 INTERRUPTED = "interrupted"
@@ -58,6 +58,7 @@ class Delivery:
     """A delivery taken from the queue with its pending attempt: all the engine needs to make it.
 
     ``target_type`` is None when the target is gone (the flow was changed to another one);
+    ``target_disabled`` whether it is disabled (its attempts fail ``target_disabled``, unmade);
     ``outcome_model`` is the JSON text of the model set for the target, if any. ``payload`` is
     None as taken: the worker reads the event's payload when the attempt starts and drops it
     when it ends, so jobs waiting for a worker hold no copy of it.
@@ -75,6 +76,7 @@ class Delivery:
     url: str | None
     outcome_model: str | None
     payload: str | None = None
+    target_disabled: bool = False
 
     @property
     def target(self) -> tuple[str, str, str]:
@@ -130,13 +132,33 @@ def _queue_for(
     )
 
 
-def retry_due_at(schedule: list[float], attempt: sqlite3.Row, now: float) -> float | None:
+def retry_due_at(
+    schedule: list[float], attempt: sqlite3.Row, now: float, policy: RetryPolicy | None = None
+) -> float | None:
     """When the automatic attempt after a failed ``attempt`` is due, or None when there is none (a manual
-    attempt, or the schedule used up)."""
+    attempt, or the attempts used up).
+
+    Without a flow policy, the sandbox's ``schedule`` decides: attempt ``n`` is followed after
+    ``schedule[n - 1]`` seconds, and there are ``len(schedule) + 1`` attempts. A flow's
+    :class:`RetryPolicy` overrides either part: ``max_attempts`` attempts in all, each failed one
+    followed after ``backoff_seconds`` (a policy with only ``max_attempts`` waits as the schedule
+    does, its last delay repeated past its end).
+    """
+    policy = policy or RetryPolicy()
     number = attempt["attempt_number"]
-    if attempt["trigger"] == "manual" or number > len(schedule):
+    max_attempts = policy.max_attempts if policy.max_attempts is not None else len(schedule) + 1
+    if attempt["trigger"] == "manual" or number >= max_attempts:
         return None
-    return now + schedule[number - 1]
+    if policy.backoff_seconds is not None:
+        return now + policy.backoff_seconds
+    if not schedule:
+        return now
+    return now + schedule[min(number, len(schedule)) - 1]
+
+
+def next_retry_at(db: sqlite3.Connection, attempt: sqlite3.Row, now: float) -> float | None:
+    """:func:`retry_due_at` for a failed ``attempt``, on the stored schedule and its flow's policy."""
+    return retry_due_at(settings.retry_schedule(db), attempt, now, retry_policy(db, attempt["flow_id"]))
 
 
 def release_held(db: sqlite3.Connection, flow_id: str) -> int:
@@ -183,7 +205,8 @@ _HEADS = (
     " WHERE place <= ? ORDER BY due_at, seq"
 )
 _TAKEN = (
-    "SELECT d.*, f.status AS flow_status, t.type AS target_type, t.url, o.model AS outcome_model"
+    "SELECT d.*, f.status AS flow_status, t.type AS target_type, t.url, t.status AS target_status,"
+    " o.model AS outcome_model"
     " FROM deliveries d"
     " JOIN flows f ON f.id = d.flow_id"
     " LEFT JOIN targets t ON t.tenant_id = d.tenant_id AND t.plane_id = d.plane_id AND t.id = d.target_id"
@@ -257,6 +280,7 @@ def _take(db: sqlite3.Connection, row: sqlite3.Row) -> Delivery:
         target_type=row["target_type"],
         url=row["url"],
         outcome_model=row["outcome_model"],
+        target_disabled=row["target_status"] == "disabled",
     )
 
 
@@ -296,14 +320,14 @@ def next_due_at(db: sqlite3.Connection) -> float | None:
 def recover_interrupted(db: sqlite3.Connection) -> None:
     """End what a stopped process left half done: each attempt it was making is ``failed``
     ``interrupted``, and (unless it was manual or the schedule's last) the delivery's next
-    automatic attempt is queued on the stored retry schedule, so a crash strands no delivery.
+    automatic attempt is queued on the stored retry schedule (or its flow's policy), so a crash
+    strands no delivery.
 
     Call it when an existing database is opened, before the engine starts.
     """
-    schedule = settings.retry_schedule(db)
     now = time.time()
     for pending in attempts.interrupted_attempts(db):
         attempt = attempts.finish_attempt(db, pending["id"], "failed", None, INTERRUPTED, 0)
-        due_at = retry_due_at(schedule, attempt, now) if attempt is not None else None
+        due_at = next_retry_at(db, attempt, now) if attempt is not None else None
         if attempt is not None and due_at is not None:
             schedule_retry(db, attempt, due_at)

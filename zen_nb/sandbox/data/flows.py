@@ -1,21 +1,46 @@
 """Delivery flows and their targets (``flow_targets``: one row per target, in order).
 
 A flow reads as one row plus its targets; :func:`targets_of` fetches the targets of a whole
-page of flows in one query.
+page of flows in one query. A flow may carry its own retry policy (:class:`RetryPolicy`, the
+nullable columns ``retry_max_attempts`` and ``retry_backoff_seconds``): the delivery engine
+follows it instead of the sandbox's retry schedule (``deliveries.retry_due_at``).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .connection import utc_now
 from .constraints import NotFound, unique_name
 from .updates import update_named_row
 
-# The columns a PATCH may change (the route checks the rules; the source never changes).
-UPDATABLE = ("name", "description", "status")
+# The columns a PATCH (or a v1 PUT) may change (the route checks the rules; the source never changes).
+UPDATABLE = ("name", "description", "status", "retry_max_attempts", "retry_backoff_seconds")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """A flow's own retry policy; a None part falls back to the sandbox's retry schedule.
+
+    ``max_attempts`` counts every automatic attempt of a delivery, the first included (a manual
+    retry may always add one more); ``backoff_seconds`` is the wait after each failed one.
+    """
+
+    max_attempts: int | None = None
+    backoff_seconds: float | None = None
+
+    @classmethod
+    def of(cls, row: sqlite3.Row) -> RetryPolicy:
+        """The policy stored on a flow's row."""
+        return cls(row["retry_max_attempts"], row["retry_backoff_seconds"])
+
+    @property
+    def is_set(self) -> bool:
+        return self.max_attempts is not None or self.backoff_seconds is not None
+
 
 _TARGETS_OF_FLOWS = (
     "SELECT ft.flow_id, ft.target_id, t.type FROM flow_targets ft JOIN targets t"
@@ -35,15 +60,19 @@ def insert_flow(
     description: str | None,
     status: str,
     target_ids: Sequence[str],
+    retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen, so one shared default is safe
 ) -> sqlite3.Row:
     """Add a flow with its targets and return its row; :class:`NameTaken` if the name is taken."""
     now = utc_now()
     with unique_name("flows", "flow", name, plane_id):
         db.execute(
-            "INSERT INTO flows (tenant_id, plane_id, id, name, source, description, status, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (tenant_id, plane_id, flow_id, name, source, description, status, now, now),
-        )
+            "INSERT INTO flows (tenant_id, plane_id, id, name, source, description, status, created_at, updated_at,"
+            " retry_max_attempts, retry_backoff_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                tenant_id, plane_id, flow_id, name, source, description, status, now, now,
+                retry.max_attempts, retry.backoff_seconds,
+            ),
+        )  # fmt: skip
     set_targets(db, tenant_id, plane_id, flow_id, target_ids)
     return require_flow(db, tenant_id, plane_id, flow_id)
 
@@ -145,6 +174,12 @@ def active_flows_with_targets(
         sql += " AND f.source = ?"
         params.append(source)
     return db.execute(sql + " ORDER BY f.seq, ft.position", params).fetchall()
+
+
+def retry_policy(db: sqlite3.Connection, flow_id: str) -> RetryPolicy:
+    """The retry policy of a flow (an empty one if the flow is gone)."""
+    row = db.execute("SELECT retry_max_attempts, retry_backoff_seconds FROM flows WHERE id = ?", (flow_id,)).fetchone()
+    return RetryPolicy.of(row) if row is not None else RetryPolicy()
 
 
 def flow_status(db: sqlite3.Connection, tenant_id: str, flow_id: str, plane_id: str | None) -> str | None:
