@@ -440,7 +440,7 @@ TARGETS = [{"id": "dest_a", "name": "a", "type": "stripe", "createdAt": "2024-01
 BARE_ARRAYS = {
     ("GET", "/clusters"): Reply.json(200, PLANES),
     ("GET", f"/clusters/{PLANE}/delivery-flows"): Reply.json(200, FLOWS),
-    ("GET", f"/clusters/{PLANE}/targets"): Reply.json(200, TARGETS),
+    ("GET", f"/clusters/{PLANE}/destinations"): Reply.json(200, TARGETS),
 }
 
 

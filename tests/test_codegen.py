@@ -164,6 +164,27 @@ def test_snippet_creates_the_flow_the_form_would(language: str, sandbox: Any, ap
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_a_v1_clients_form_writes_the_v1_request_and_it_creates_the_flow(
+    language: str, sandbox: Any, api: Api, tmp_path: Path
+) -> None:
+    env = {**sandbox.env(), "ZEN_API_BASE": sandbox.base_url + "/v1"}
+    form = build_form(sandbox_client(env), f"v1-by-{language}", description="from v1 code")
+    assert form.client.dialect.name == "v1"
+    snippets = flow_request_snippets(form.payload(), form.plane_picker.value, dialect="v1")
+    form.code_toggle.value = True
+    assert escape(snippets[language]) in form.code.value  # the form shows the v1 request
+    assert "/clusters/" not in snippets[language] and '"source_id"' in snippets[language]
+
+    status, body = run_observed(language, snippets[language], env, tmp_path)
+
+    assert status == 201
+    assert (body["name"], body["source_id"], body["destination_id"]) == (f"v1-by-{language}", SOURCE, DEV_TARGET)
+    assert (body["cluster_id"], body["description"]) == (form.plane_picker.value, "from v1 code")
+    stored = api.get(f"{{plane}}/delivery-flows/{body['id']}")  # the same flow in the recipe form
+    assert stored.status_code == 200 and stored.json()["name"] == f"v1-by-{language}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_running_the_same_snippet_again_fails_with_the_409_body(
     language: str, sandbox: Any, api: Api, tmp_path: Path
 ) -> None:
@@ -177,7 +198,8 @@ def test_running_the_same_snippet_again_fails_with_the_409_body(
 
     if language == "curl":
         assert again.returncode == 22, (again.returncode, again.stdout, again.stderr)
-        error = json.loads(again.stdout)["error"]
+        error = json.loads(again.stdout)
+        assert error["error"] == "ConflictError"
         assert error["status"] == 409 and error["code"] == "flow_name_conflict"
     elif language == "python":
         assert again.returncode != 0

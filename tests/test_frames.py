@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
+import pytest
 
 import zen_nb
 from zen_nb.frames import FLOW_COLUMNS
 from zen_nb.progress import PAGES_BEFORE_BAR, PageProgress
 
-from helpers import dtypes_as_printed
+from forms import FORMS, client_in
+from helpers import Api, dtypes_as_printed
 
 # The same on pandas 2.2 and 3.x: text is pandas' nullable string dtype with Python storage
 # ("string", <NA> when missing), never object (pandas 2's "str") nor pandas 3's NaN-valued "str".
@@ -28,6 +31,13 @@ EXPECTED_DTYPES = {
     "created_at": "datetime64[ns, UTC]",
     "updated_at": "datetime64[ns, UTC]",
 }
+
+
+@pytest.fixture(params=FORMS)
+def client(api: Api, request: pytest.FixtureRequest) -> Iterator[zen_nb.ZenClient]:
+    """The demo tenant's client in each form of the API: the frames are the same either way."""
+    with client_in(api, request.param) as made:
+        yield made
 
 
 def test_an_empty_plane_gives_the_same_columns_anddtypes_as_printed(client):

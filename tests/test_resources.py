@@ -17,7 +17,8 @@ def test_tenant_planes_adapters_and_ingesters(api):
     assert api.get().json() == {"id": "tenant_demo", "name": "Zen Mesh sandbox demo", "plan": "team"}
     planes = api.all_pages("clusters")
     assert [plane["id"] for plane in planes] == ["plane_dev_us_east_1", "plane_prod_eu_west_1"]
-    assert set(planes[0]) == {"id", "name", "region", "createdAt"}
+    assert set(planes[0]) == {"id", "name", "region", "status", "createdAt"}
+    assert {plane["status"] for plane in planes} == {"ready"}  # the List Planes recipe's word for a usable plane
     assert api.get("clusters/plane_prod_eu_west_1").json() == planes[1]
     adapters = {adapter["id"]: adapter for adapter in api.all_pages("{plane}/adapters")}
     assert adapters["adapter_stripe_ingester"]["kind"] == "stripe"
@@ -41,15 +42,17 @@ def test_the_seed_has_several_targets_of_each_type(api):
 
 def test_target_crud(api):
     created = api.post(
-        "{plane}/targets",
+        "{plane}/destinations",
         json={"name": "orders-sink", "type": "http", "url": "https://example.test/hook", "description": "orders"},
     )
     assert created.status_code == 201, created.text
     target = created.json()
     assert target["id"].startswith("dest_")
-    assert set(target) == {"id", "name", "type", "url", "createdAt", "updatedAt", "description"}
-    assert created.headers["Location"].endswith(f"/targets/{target['id']}")
-    assert api.get(f"{{plane}}/targets/{target['id']}").json() == target
+    assert set(target) == {"id", "name", "type", "status", "url", "config", "createdAt", "updatedAt", "description"}
+    assert target["status"] == "provisioning" and target["config"] == {}
+    assert created.headers["Location"].endswith(f"/destinations/{target['id']}")
+    read = api.get(f"{{plane}}/targets/{target['id']}").json()  # the alias reads the same target
+    assert {**read, "status": None} == {**target, "status": None}  # provisioning may have ended meanwhile
     time.sleep(0.01)
     patched = api.patch(f"{{plane}}/targets/{target['id']}", json={"url": "https://example.test/v2", "type": "http"})
     assert patched.status_code == 200
@@ -159,4 +162,4 @@ def test_a_base_with_a_trailing_slash_works_in_the_recipes_concatenation(api):
     """The contract lets ZEN_API_BASE end in "/"; "$ZEN_API_BASE/tenants/..." then has "//"."""
     response = api.session.get(f"{api.base_url}//tenants/{api.tenant_id}//clusters", timeout=30)
     assert response.status_code == 200
-    assert [plane["id"] for plane in response.json()["data"]] == ["plane_dev_us_east_1", "plane_prod_eu_west_1"]
+    assert [plane["id"] for plane in response.json()["clusters"]] == ["plane_dev_us_east_1", "plane_prod_eu_west_1"]

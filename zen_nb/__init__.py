@@ -25,6 +25,7 @@ from .errors import (
     FlowNameConflict,
     FlowNotFound,
     ForbiddenError,
+    FormNotSupported,
     GoneError,
     IdempotencyKeyReusedError,
     IngesterNotFound,
@@ -55,7 +56,7 @@ from .vocabulary import VERSION
 if TYPE_CHECKING:
     from . import exercises, sandbox
     from .client import ZenClient
-    from .frames import load_attempts, load_flows
+    from .frames import load_attempts, load_flows, load_targets
     from .joining import join
     from .trainer import class_progress
     from .widgets import FlowForm, SetupForm, flow_form, setup
@@ -66,6 +67,7 @@ _LAZY = {
     "ZenClient": "client",
     "load_flows": "frames",
     "load_attempts": "frames",
+    "load_targets": "frames",
     "setup": "widgets",
     "flow_form": "widgets",
     "SetupForm": "widgets",
@@ -82,6 +84,7 @@ __all__ = [
     "FlowNameConflict",
     "FlowNotFound",
     "ForbiddenError",
+    "FormNotSupported",
     "GoneError",
     "IdempotencyKeyReusedError",
     "IngesterNotFound",
@@ -118,6 +121,7 @@ __all__ = [
     "load_attempts",
     "load_flows",
     "load_ipython_extension",
+    "load_targets",
     "sandbox",
     "setup",
 ]

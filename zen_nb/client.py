@@ -2,20 +2,22 @@
 
 ``ZenClient()`` reads the ``ZEN_*`` environment; calls that live on a plane use
 ``ZEN_PLANE_ID`` unless given ``plane=``. Objects come back as :mod:`zen_nb.objects` (dicts that
-keep every field); errors are :mod:`zen_nb.errors`.
+keep every field); errors are :mod:`zen_nb.errors`. The client speaks either form of the API
+(:mod:`zen_nb.dialects`: the recipes' form, or v1 when ``ZEN_API_BASE`` ends in ``/v1``), and
+answers in the recipe form's vocabulary whichever it speaks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import quote
 
 from urllib3.util.retry import Retry
 
+from . import dialects
 from .config import ZenConfig
-from .errors import NotFoundError, ZenAPIError, ZenError
+from .errors import ConflictError, FormNotSupported, NotFoundError, ZenAPIError, ZenError
 from .hints import NEW_CLIENT, SANDBOX_COMMAND, START_SANDBOX_PYTHON, code
 from .objects import (
     Adapter,
@@ -26,13 +28,14 @@ from .objects import (
     Ingester,
     ObjectList,
     Plane,
+    RetryOutcome,
     Target,
     Tenant,
 )
 from .transport import DEFAULT_TIMEOUT, Transport
-from .vocabulary import MAX_PAGE_SIZE
+from .wire import list_items, next_cursor
 
-PAGE_SIZE = MAX_PAGE_SIZE  # the fewest requests for a whole list
+Reader = Callable[[Mapping[str, Any]], dict[str, Any]]
 
 
 class _Unset:
@@ -60,10 +63,6 @@ def object_id(value: str | Mapping[str, Any]) -> str:
 def _given(**fields: Any) -> dict[str, Any]:
     """The fields of an update that were given (``None`` included: it clears a field)."""
     return {key: value for key, value in fields.items() if value is not UNSET}
-
-
-def _segment(value: str) -> str:
-    return quote(value, safe="")
 
 
 def _optional_id(value: str | Mapping[str, Any] | None) -> str | None:
@@ -102,8 +101,19 @@ def iso_timestamp(value: Moment | None) -> str | None:
     return plain.isoformat() + "Z"
 
 
+def _chunks(items: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 class ZenClient:
-    """A client of the Zen Mesh API (the real service or the local sandbox, by ``ZEN_API_BASE``)."""
+    """A client of the Zen Mesh API (the real service or the local sandbox, by ``ZEN_API_BASE``).
+
+    ``dialect``: ``"recipe"`` (the recipes' paths, ``/tenants/{t}/clusters/{plane}/...``) or
+    ``"v1"`` (the vendor's API pages, ``/v1/tenants/{t}/...``); ``None`` chooses ``v1`` when
+    ``ZEN_API_BASE`` ends in ``/v1``. ``auth_header``: ``"bearer"`` (``Authorization: Bearer``)
+    or ``"x-api-key"`` (``X-API-Key``), the same token either way.
+    """
 
     def __init__(
         self,
@@ -111,12 +121,21 @@ class ZenClient:
         *,
         timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
         retry: Retry | int | None = None,
+        dialect: str | None = None,
+        auth_header: str = "bearer",
     ) -> None:
         self.config = config if config is not None else ZenConfig()
-        self._http = Transport(self.config, timeout=timeout, retry=retry)
+        self.dialect = dialects.for_name(dialects.choose(dialect, self.config.api_base))
+        root, prefix = dialects.api_root(self.dialect.name, self.config.api_base)
+        self._http = Transport(
+            self.config, timeout=timeout, retry=retry, root=root, prefix=prefix, auth_header=auth_header
+        )
 
     def __repr__(self) -> str:
-        return f"<ZenClient {self.config.api_base} tenant={self.config.tenant_id} plane={self.config.plane_id}>"
+        return (
+            f"<ZenClient {self.config.api_base} tenant={self.config.tenant_id} plane={self.config.plane_id} "
+            f"dialect={self.dialect.name}>"
+        )
 
     def __enter__(self) -> ZenClient:
         return self
@@ -130,12 +149,68 @@ class ZenClient:
 
     # -- paths -------------------------------------------------------------------------------
 
-    def _plane_path(self, plane: str | Mapping[str, Any] | None, rest: str = "") -> str:
-        plane_id = object_id(plane) if plane is not None else self.config.plane_id
-        return f"/clusters/{_segment(plane_id)}{rest}"
+    def _plane_id(self, plane: str | Mapping[str, Any] | None) -> str:
+        return object_id(plane) if plane is not None else self.config.plane_id
 
-    def _each(self, path: str, kind: type[ApiObject], **params: Any) -> Iterator[Any]:
-        for page in self._http.pages(path, {"limit": PAGE_SIZE, **params}):
+    def _plane_path(self, plane: str | Mapping[str, Any] | None, rest: str = "") -> str:
+        return self.dialect.plane_path(self._plane_id(plane), rest)
+
+    def _recipe_call(
+        self, method: str, path: str, what: str, *, body: Any = None, params: dict[str, Any] | None = None
+    ) -> Any:
+        """A call of the recipe form, whichever form this client speaks (the v1 form has no such call).
+
+        The v1 pages document no planes, adapters, ingesters or event ingestion under ``/v1``
+        that this kit can rely on; the recipe form at the same host root has them (the sandbox
+        serves both). A host without it says so plainly instead of a bare 404.
+        """
+        if self.dialect.name == dialects.RECIPE:
+            return self._http.request(method, path, body=body, params=params)
+        full = f"/tenants/{dialects.segment(self.config.tenant_id)}{path}"
+        try:
+            return self._http.request(method, full, body=body, params=params, under_tenant=False)
+        except ZenAPIError as error:
+            if error.status == 405 or (isinstance(error, NotFoundError) and error.code in (None, "not_found")):
+                raise FormNotSupported(
+                    f"{self.config.api_base} speaks the v1 form, which has no {what}; the recipe form at "
+                    f"{self._http.root} does not answer it either (HTTP {error.status})",
+                    fix="Point ZEN_API_BASE at the recipe form (the host without /v1), or pass dialect='recipe'.",
+                ) from None
+            raise
+
+    def _pages(
+        self,
+        path: str,
+        params: Mapping[str, Any],
+        read: Reader | None,
+        keep: Callable[[Mapping[str, Any]], bool] | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """A list's pages as the kit reads them: each item through ``read``, oldest first, filtered by ``keep``.
+
+        A v1 service lists newest first: all its pages are read, then given back in the
+        recipe form's order (oldest first), so both forms give equal lists and frames.
+        """
+        pages = self._http.pages(path, {"limit": self.dialect.page_size, **params})
+        if self.dialect.newest_first:
+            items = [item for page in pages for item in page]
+            items.reverse()
+            pages = _chunks(items, self.dialect.page_size)
+        for page in pages:
+            if read is not None:
+                page = [read(item) for item in page]
+            if keep is not None:
+                page = [item for item in page if keep(item)]
+            yield page
+
+    def _each(
+        self,
+        path: str,
+        kind: type[ApiObject],
+        read: Reader | None = None,
+        keep: Callable[[Mapping[str, Any]], bool] | None = None,
+        **params: Any,
+    ) -> Iterator[Any]:
+        for page in self._pages(path, params, read, keep):
             for item in page:
                 yield kind(item)
 
@@ -143,52 +218,88 @@ class ZenClient:
 
     def get_tenant(self) -> Tenant:
         """The tenant of ``ZEN_TENANT_ID``: ``id``, ``name``, ``plan``."""
-        return Tenant(self._http.request("GET", ""))
+        return Tenant(self._recipe_call("GET", "", "tenant"))
 
     def list_planes(self) -> ObjectList:
         """Every plane of the tenant."""
-        return ObjectList(self._each("/clusters", Plane))
+        return ObjectList(Plane(item) for item in self._recipe_list("/clusters", "list of planes"))
 
     def get_plane(self, plane: str | None = None) -> Plane:
         """One plane (``ZEN_PLANE_ID`` by default)."""
-        return Plane(self._http.request("GET", self._plane_path(plane)))
+        return Plane(self._recipe_call("GET", f"/clusters/{dialects.segment(self._plane_id(plane))}", "plane"))
 
     def list_adapters(self, plane: str | None = None) -> ObjectList:
         """The ingester adapters deployed on a plane."""
-        return ObjectList(self._each(self._plane_path(plane, "/adapters"), Adapter))
+        path = f"/clusters/{dialects.segment(self._plane_id(plane))}/adapters"
+        return ObjectList(Adapter(item) for item in self._recipe_list(path, "adapters"))
 
     def list_ingesters(self, plane: str | None = None) -> ObjectList:
         """The ingesters of a plane: the sources a flow can start from."""
-        return ObjectList(self._each(self._plane_path(plane, "/ingesters"), Ingester))
+        path = f"/clusters/{dialects.segment(self._plane_id(plane))}/ingesters"
+        return ObjectList(Ingester(item) for item in self._recipe_list(path, "ingesters"))
 
     def get_ingester(self, ingester: str, plane: str | None = None) -> Ingester:
         """One ingester."""
-        return Ingester(self._http.request("GET", self._plane_path(plane, f"/ingesters/{_segment(ingester)}")))
+        path = f"/clusters/{dialects.segment(self._plane_id(plane))}/ingesters/{dialects.segment(ingester)}"
+        return Ingester(self._recipe_call("GET", path, "ingesters"))
+
+    def _recipe_list(self, path: str, what: str) -> list[dict[str, Any]]:
+        """Every item of a list that only the recipe form has (planes, adapters, ingesters), in either form."""
+        items: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"limit": dialects.Dialect.page_size}
+        while True:
+            body = self._recipe_call("GET", path, what, params=params)
+            items += list_items(body)
+            cursor = next_cursor(body)
+            if cursor is None or cursor == params.get("cursor"):
+                return items
+            params = {**params, "cursor": cursor}
 
     # -- targets ---------------------------------------------------------------------------------
 
     def create_target(
-        self, name: str, type: str, *, url: str | None = None, description: str | None = None, plane: str | None = None
+        self,
+        name: str,
+        type: str,
+        *,
+        config: Mapping[str, Any] | None = None,
+        url: str | None = None,
+        description: str | None = None,
+        plane: str | None = None,
     ) -> Target:
-        """Create a target (``type`` is ``stripe``, ``http``, ``slack`` or ``s3``; ``http`` needs ``url``)."""
-        body: dict[str, Any] = {"name": name, "type": type}
-        if url is not None:
-            body["url"] = url
-        if description is not None:
-            body["description"] = description
-        return Target(self._http.request("POST", self._plane_path(plane, "/targets"), body=body))
+        """Create a target (``type`` is ``stripe``, ``http``, ``slack`` or ``s3``; ``http`` needs ``url``).
+
+        ``config`` is the target's settings as the Create-a-Target recipe sends them (e.g.
+        ``{"apiKey": ..., "webhookSecret": ...}``); the API echoes it, and the kit never shows
+        its secrets (:mod:`zen_nb.secrets`).
+        """
+        fields: dict[str, Any] = {"name": name, "type": type}
+        for key, value in (("config", config), ("url", url), ("description", description)):
+            if value is not None:
+                fields[key] = dict(value) if key == "config" else value
+        plane_id = self._plane_id(plane)
+        body = self.dialect.target_body(fields, plane_id)
+        return Target(
+            self.dialect.read_target(self._http.request("POST", self.dialect.targets_path(plane_id), body=body))
+        )
 
     def iter_targets(self, plane: str | None = None, *, type: str | None = None) -> Iterator[Target]:
         """The targets of a plane, page by page."""
-        return self._each(self._plane_path(plane, "/targets"), Target, type=type)
+        plane_id = self._plane_id(plane)
+        keep = self.dialect.keeps(plane_id, {"type": type})
+        params = self.dialect.target_filters(plane_id, type)
+        return self._each(self.dialect.targets_path(plane_id), Target, self.dialect.read_target, keep, **params)
 
     def list_targets(self, plane: str | None = None, *, type: str | None = None) -> ObjectList:
         """Every target of a plane (of one ``type`` if given)."""
         return ObjectList(self.iter_targets(plane, type=type))
 
+    def _target_path(self, target: str | Mapping[str, Any], plane: str | None) -> str:
+        return self.dialect.target_path(self._plane_id(plane), object_id(target))
+
     def get_target(self, target: str | Mapping[str, Any], plane: str | None = None) -> Target:
         """One target."""
-        return Target(self._http.request("GET", self._plane_path(plane, f"/targets/{_segment(object_id(target))}")))
+        return Target(self.dialect.read_target(self._http.request("GET", self._target_path(target, plane))))
 
     def update_target(
         self,
@@ -197,22 +308,28 @@ class ZenClient:
         name: str = UNSET,
         url: str | None = UNSET,
         description: str | None = UNSET,
+        config: Mapping[str, Any] = UNSET,
+        status: str = UNSET,
         plane: str | None = None,
     ) -> Target:
-        """Change a target's name, url or description (``description=None`` clears it)."""
-        body = _given(name=name, url=url, description=description)
-        path = self._plane_path(plane, f"/targets/{_segment(object_id(target))}")
-        return Target(self._http.request("PATCH", path, body=body))
+        """Change a target's name, url, description (``None`` clears it), ``config`` or ``status``
+        (``active`` or ``disabled``)."""
+        body = _given(name=name, url=url, description=description, config=config, status=status)
+        body = self.dialect.target_body(body, self._plane_id(plane))
+        answer = self._http.request("PATCH", self._target_path(target, plane), body=body)
+        return Target(self.dialect.read_target(answer))
 
     def delete_target(self, target: str | Mapping[str, Any], plane: str | None = None) -> None:
         """Delete a target that no flow uses (:class:`~zen_nb.errors.TargetInUse` otherwise)."""
-        self._http.request("DELETE", self._plane_path(plane, f"/targets/{_segment(object_id(target))}"))
+        self._http.request("DELETE", self._target_path(target, plane))
 
     # -- delivery flows --------------------------------------------------------------------------
 
     def _target_ref(self, target: TargetSpec, plane: str | None) -> dict[str, str]:
         """``{"id", "type"}`` from a dict, a :class:`Target` or an id (whose type is looked up)."""
         if isinstance(target, str):
+            if not self.dialect.plane_in_path:
+                return {"id": target}  # v1 takes the id alone: no look-up
             found = self.get_target(target, plane)
             return {"id": found["id"], "type": found["type"]}
         if not isinstance(target, Mapping) or "id" not in target:
@@ -230,7 +347,15 @@ class ZenClient:
         if not isinstance(target, Iterable):
             return {"target": self._target_ref(target, plane)}  # refused there, with the fix
         refs = [self._target_ref(item, plane) for item in target]
+        if len(refs) != 1 and not self.dialect.plane_in_path:
+            raise FormNotSupported(
+                "the v1 form has one destination per flow: it has no fan-out to several targets",
+                fix="Create one flow per target, or use the recipe form (dialect='recipe') on a Business+ plan.",
+            )
         return {"targets": refs} if len(refs) != 1 else {"target": refs[0]}
+
+    def _read_flow(self, answer: Any) -> Flow:
+        return Flow(self.dialect.read_flow(answer))
 
     def create_flow(
         self,
@@ -240,20 +365,31 @@ class ZenClient:
         *,
         description: str | None = None,
         status: str | None = None,
+        retry_policy: Mapping[str, int] | None = None,
         plane: str | None = None,
     ) -> Flow:
         """Create a delivery flow from ``source`` (an ingester) to ``target``, as in the recipe.
 
         ``target`` is ``{"id": ..., "type": ...}``, a :class:`Target`, or a target id; a list of
-        them is a fan-out flow (Business+ plan). Safe to retry: the request carries an
-        idempotency key.
+        them is a fan-out flow (Business+ plan, recipe form only). ``retry_policy``
+        (``{"maxAttempts": 3, "backoffSeconds": 10}``) replaces the service's retry schedule
+        for this flow. Safe to retry: the request carries an idempotency key.
         """
-        body: dict[str, Any] = {"name": name, "source": object_id(source), **self._targets_body(target, plane)}
-        if description is not None:
-            body["description"] = description
-        if status is not None:
-            body["status"] = status
-        return Flow(self._http.request("POST", self._plane_path(plane, "/delivery-flows"), body=body))
+        fields: dict[str, Any] = {"name": name, "source": object_id(source), **self._targets_body(target, plane)}
+        for key, value in (("description", description), ("status", status), ("retryPolicy", retry_policy)):
+            if value is not None:
+                fields[key] = value
+        plane_id = self._plane_id(plane)
+        body = self.dialect.flow_body(fields, plane_id)
+        return self._read_flow(self._http.request("POST", self.dialect.flows_path(plane_id), body=body))
+
+    def _flow_listing(
+        self, plane: str | None, status: str | None, source: str | None, target_type: str | None
+    ) -> tuple[str, dict[str, Any], Callable[[Mapping[str, Any]], bool] | None]:
+        plane_id = self._plane_id(plane)
+        params = self.dialect.flow_filters(plane_id, status, source, target_type)
+        keep = self.dialect.keeps(plane_id, {"status": status, "source": source, "targetType": target_type})
+        return self.dialect.flows_path(plane_id), params, keep
 
     def iter_flows(
         self,
@@ -264,9 +400,8 @@ class ZenClient:
         target_type: str | None = None,
     ) -> Iterator[Flow]:
         """The flows of a plane, fetched page by page as you iterate, optionally filtered."""
-        return self._each(
-            self._plane_path(plane, "/delivery-flows"), Flow, status=status, source=source, targetType=target_type
-        )
+        path, params, keep = self._flow_listing(plane, status, source, target_type)
+        return self._each(path, Flow, self.dialect.read_flow, keep, **params)
 
     def flow_pages(
         self,
@@ -276,9 +411,9 @@ class ZenClient:
         source: str | None = None,
         target_type: str | None = None,
     ) -> Iterator[list[dict[str, Any]]]:
-        """The flows of a plane as pages of plain JSON dicts: for loaders that build their own structures."""
-        params = {"limit": PAGE_SIZE, "status": status, "source": source, "targetType": target_type}
-        return self._http.pages(self._plane_path(plane, "/delivery-flows"), params)
+        """The flows of a plane as pages of plain JSON dicts (in the recipe form's fields): for loaders."""
+        path, params, keep = self._flow_listing(plane, status, source, target_type)
+        return self._pages(path, params, self.dialect.read_flow, keep)
 
     def list_flows(
         self,
@@ -293,7 +428,7 @@ class ZenClient:
 
     def get_flow(self, flow: str | Mapping[str, Any], plane: str | None = None) -> Flow:
         """One flow."""
-        return Flow(self._http.request("GET", self._flow_path(flow, plane)))
+        return self._read_flow(self._http.request("GET", self._flow_path(flow, plane)))
 
     def update_flow(
         self,
@@ -303,28 +438,39 @@ class ZenClient:
         description: str | None = UNSET,
         status: str = UNSET,
         target: TargetSpec | Iterable[TargetSpec] = UNSET,
+        retry_policy: Mapping[str, int] = UNSET,
         plane: str | None = None,
     ) -> Flow:
-        """Change a flow's name, description (``None`` clears it), status or target. The source is fixed."""
-        body = _given(name=name, description=description, status=status)
+        """Change a flow's name, description (``None`` clears it), status, target or retry policy. The source is fixed.
+
+        The recipe form sends a PATCH, the v1 form a PUT of the same fields (a partial update in both).
+        """
+        body = _given(name=name, description=description, status=status, retryPolicy=retry_policy)
         if target is not UNSET:
             body.update(self._targets_body(target, plane))
-        return Flow(self._http.request("PATCH", self._flow_path(flow, plane), body=body))
+        body = self.dialect.flow_body(body, None)
+        return self._read_flow(
+            self._http.request(self.dialect.update_flow_method, self._flow_path(flow, plane), body=body)
+        )
 
     def pause_flow(self, flow: str | Mapping[str, Any], plane: str | None = None) -> Flow:
         """Pause a flow: its events are held until it is resumed. Pausing a paused flow changes nothing."""
-        return Flow(self._http.request("POST", self._flow_path(flow, plane, "/pause")))
+        if not self.dialect.plane_in_path:  # v1 has no /pause: its PUT sets the status
+            return self.update_flow(flow, status="paused", plane=plane)
+        return self._read_flow(self._http.request("POST", self._flow_path(flow, plane, "/pause")))
 
     def resume_flow(self, flow: str | Mapping[str, Any], plane: str | None = None) -> Flow:
         """Resume a flow: the events held while it was paused are delivered."""
-        return Flow(self._http.request("POST", self._flow_path(flow, plane, "/resume")))
+        if not self.dialect.plane_in_path:
+            return self.update_flow(flow, status="active", plane=plane)
+        return self._read_flow(self._http.request("POST", self._flow_path(flow, plane, "/resume")))
 
     def delete_flow(self, flow: str | Mapping[str, Any], plane: str | None = None) -> None:
         """Delete a flow. It is gone: getting it afterwards is :class:`~zen_nb.errors.FlowNotFound`."""
         self._http.request("DELETE", self._flow_path(flow, plane))
 
     def _flow_path(self, flow: str | Mapping[str, Any], plane: str | None, rest: str = "") -> str:
-        return self._plane_path(plane, f"/delivery-flows/{_segment(object_id(flow))}{rest}")
+        return self.dialect.flow_path(self._plane_id(plane), object_id(flow)) + rest
 
     # -- events and delivery attempts ------------------------------------------------------------
 
@@ -336,29 +482,35 @@ class ZenClient:
         The API accepts the event (202) before any delivery is made, so the answer lists the
         deliveries it ``queued`` (or ``held``, for paused flows), not their outcome: follow
         them with ``list_attempts(event=...)``. Safe to retry: the request carries an
-        idempotency key, so a retried send is not a second event.
+        idempotency key, so a retried send is not a second event. (The v1 form documents no
+        ingestion under ``/v1``: a v1 client sends it to the recipe form at the same host.)
         """
-        path = self._plane_path(plane, f"/ingesters/{_segment(object_id(ingester))}/events")
-        return Event(self._http.request("POST", path, body=payload))
+        plane_path = f"/clusters/{dialects.segment(self._plane_id(plane))}"
+        path = f"{plane_path}/ingesters/{dialects.segment(object_id(ingester))}/events"
+        return Event(self._recipe_call("POST", path, "event ingestion", body=payload))
 
-    def _attempt_params(
+    def _attempt_listing(
         self,
+        plane: str | None,
         flow: str | Mapping[str, Any] | None,
         event: str | Mapping[str, Any] | None,
         target: str | Mapping[str, Any] | None,
         status: str | None,
         since: Moment | None,
         until: Moment | None,
-    ) -> dict[str, Any]:
-        return {
-            "limit": PAGE_SIZE,
-            "flowId": _optional_id(flow),
-            "eventId": _optional_id(event),
-            "targetId": _optional_id(target),
+    ) -> tuple[str, dict[str, Any], Callable[[Mapping[str, Any]], bool] | None]:
+        plane_id = self._plane_id(plane)
+        filters = {
+            "flow": _optional_id(flow),
+            "event": _optional_id(event),
+            "target": _optional_id(target),
             "status": status,
             "since": iso_timestamp(since),
             "until": iso_timestamp(until),
         }
+        kept = {"flowId": filters["flow"], "eventId": filters["event"], "targetId": filters["target"], "status": status}
+        keep = self.dialect.keeps(plane_id, kept)
+        return self.dialect.attempts_path(plane_id), self.dialect.attempt_filters(plane_id, filters), keep
 
     def iter_attempts(
         self,
@@ -376,9 +528,11 @@ class ZenClient:
         Filters run on the server: ``flow``, ``event`` and ``target`` (ids or objects),
         ``status`` (``succeeded``, ``failed``, ``pending``), and ``since`` (inclusive) /
         ``until`` (exclusive) on ``createdAt``, each a datetime (naive means UTC) or ISO text.
+        On the v1 form, ``failed`` is both of its ``failed`` and ``retrying`` (filtered here), and
+        every page is read before the first attempt is given (v1 lists newest first).
         """
-        params = self._attempt_params(flow, event, target, status, since, until)
-        return self._each(self._plane_path(plane, "/delivery-attempts"), DeliveryAttempt, **params)
+        path, params, keep = self._attempt_listing(plane, flow, event, target, status, since, until)
+        return self._each(path, DeliveryAttempt, self.dialect.read_attempt, keep, **params)
 
     def attempt_pages(
         self,
@@ -391,9 +545,14 @@ class ZenClient:
         since: Moment | None = None,
         until: Moment | None = None,
     ) -> Iterator[list[dict[str, Any]]]:
-        """The attempts of a plane as pages of plain JSON dicts: for loaders that build their own structures."""
-        params = self._attempt_params(flow, event, target, status, since, until)
-        return self._http.pages(self._plane_path(plane, "/delivery-attempts"), params)
+        """The attempts of a plane as pages of plain JSON dicts (recipe-form fields): for loaders.
+
+        On the recipe form the pages are the API's own JSON, unread (the fastest path for a
+        large load; :mod:`zen_nb.frames` reads snake_case there too).
+        """
+        path, params, keep = self._attempt_listing(plane, flow, event, target, status, since, until)
+        read = self.dialect.read_attempt if self.dialect.newest_first else None
+        return self._pages(path, params, read, keep)
 
     def list_attempts(
         self,
@@ -413,18 +572,81 @@ class ZenClient:
 
     def get_attempt(self, attempt: str | Mapping[str, Any], plane: str | None = None) -> DeliveryAttempt:
         """One delivery attempt, as it is now (a ``pending`` one is updated when it completes)."""
-        return DeliveryAttempt(self._http.request("GET", self._attempt_path(attempt, plane)))
+        answer = self._http.request("GET", self._attempt_path(attempt, plane))
+        return DeliveryAttempt(self.dialect.read_attempt(answer))
 
     def retry_attempt(self, attempt: str | Mapping[str, Any], plane: str | None = None) -> DeliveryAttempt:
         """Deliver an attempt's event again, now: a new attempt with trigger ``manual``.
 
-        The answer is the new attempt while it is still ``pending``; :meth:`get_attempt` shows
-        its outcome. A manual attempt that fails is not retried automatically.
+        The answer is the new attempt while it is still ``pending`` (on v1: as read back just
+        after, so it may have completed already); :meth:`get_attempt` shows its outcome. A manual
+        attempt that fails is not retried automatically. On the v1 form
+        this is the batch retry with one id (``/v1/.../retry/batch``): it retries exactly this
+        delivery, where ``/events/{id}/retry`` would retry every failed delivery of the event;
+        v1 retries only a delivery's latest failed attempt (else :class:`~zen_nb.errors.ConflictError`
+        ``nothing_to_retry``).
         """
-        return DeliveryAttempt(self._http.request("POST", self._attempt_path(attempt, plane, "/retry")))
+        if self.dialect.plane_in_path:
+            answer = self._http.request("POST", self._attempt_path(attempt, plane, "/retry"))
+            return DeliveryAttempt(self.dialect.read_attempt(answer))
+        outcomes = self._retry_batch([object_id(attempt)])
+        if len(outcomes) != 1:
+            raise ZenError(
+                f"the batch retry of one delivery answered {len(outcomes)} outcomes",
+                fix="Retry with list_attempts to see the delivery's attempts; report this answer to Zen Mesh.",
+            )
+        outcome = outcomes[0]
+        if outcome["status"] == "queued":
+            return self.get_attempt(outcome["retryAttemptId"], plane)
+        if outcome["status"] == "not_found":
+            self.get_attempt(outcome["attemptId"], plane)  # raises the service's own 404, with its request id
+        raise ConflictError(
+            f"delivery attempt '{outcome['attemptId']}' has nothing to retry: it was delivered, is still pending, "
+            "a later attempt of its delivery exists, or its flow was deleted (the v1 form retries only a "
+            "delivery's latest failed attempt)",
+            status=409,
+            code="nothing_to_retry",
+            fix="Retry the latest failed attempt of the delivery (list_attempts(event=..., status='failed')).",
+        )
+
+    def retry_attempts(self, attempts: Iterable[str | Mapping[str, Any]], plane: str | None = None) -> ObjectList:
+        """Retry many attempts at once: one :class:`RetryOutcome` each (``queued``, ``skipped`` or ``not_found``).
+
+        The v1 form sends them in batches of 100 (``/v1/.../retry/batch``); the recipe form
+        retries them one by one (and never skips: it retries any attempt).
+        """
+        ids = [object_id(attempt) for attempt in attempts]
+        if not self.dialect.plane_in_path:
+            return ObjectList(
+                RetryOutcome(item)
+                for start in range(0, len(ids), 100)
+                for item in self._retry_batch(ids[start : start + 100])
+            )
+        outcomes = ObjectList()
+        for attempt_id in ids:
+            try:
+                made = self.retry_attempt(attempt_id, plane)
+            except NotFoundError as error:
+                if error.code not in (None, "attempt_not_found"):
+                    raise
+                outcomes.append(RetryOutcome(attemptId=attempt_id, status="not_found", retryAttemptId=None))
+            else:
+                outcomes.append(RetryOutcome(attemptId=attempt_id, status="queued", retryAttemptId=made["id"]))
+        return outcomes
+
+    def _retry_batch(self, ids: list[str]) -> list[dict[str, Any]]:
+        """The v1 batch retry of ``ids`` (1 to 100), read as ``{attemptId, status, retryAttemptId}`` each."""
+        answer = self._http.request("POST", "/retry/batch", body={"delivery_ids": ids})
+        outcomes = []
+        listed = answer.get("deliveries") if isinstance(answer, Mapping) else None
+        for item in listed or []:
+            read = dialects.camel_fields(item, {"delivery_id": "attemptId", "retry_delivery_id": "retryAttemptId"})
+            read.setdefault("retryAttemptId", None)
+            outcomes.append(read)
+        return outcomes
 
     def _attempt_path(self, attempt: str | Mapping[str, Any], plane: str | None, rest: str = "") -> str:
-        return self._plane_path(plane, f"/delivery-attempts/{_segment(object_id(attempt))}{rest}")
+        return self.dialect.attempt_path(self._plane_id(plane), object_id(attempt)) + rest
 
     # -- the local sandbox -----------------------------------------------------------------------
 

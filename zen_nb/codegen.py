@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 from typing import Any, NamedTuple
 
+from . import dialects
 from .quoting import javascript_literal, python_literal, shell_word, url_segment
+from .secrets import masked
 
 
 class _Plane(NamedTuple):
@@ -55,19 +57,35 @@ def _plane(plane_id: str | None) -> _Plane:
     )
 
 
-def flow_request_snippets(payload: dict[str, Any], plane_id: str | None = None) -> dict[str, str]:
+def flow_request_snippets(
+    payload: dict[str, Any], plane_id: str | None = None, *, dialect: str = "recipe"
+) -> dict[str, str]:
     """``{"curl": ..., "python": ..., "javascript": ...}`` for ``POST .../delivery-flows``.
 
     ``plane_id=None`` uses ``ZEN_PLANE_ID``; another id is written into the code. Any JSON
-    payload works: in each language it is a literal that evaluates to exactly the payload.
+    payload works: in each language it is a literal that evaluates to exactly the payload, but
+    for the value of a secret-looking key (:mod:`zen_nb.secrets`), written as ``<hidden>`` to fill in.
+    ``dialect="v1"``: the same flow as the v1 form's request (``ZEN_API_BASE`` ending in ``/v1``,
+    ``POST .../tenants/{t}/delivery-flows``, its snake_case body with the plane as ``cluster_id``,
+    written out: ``plane_id`` is then required).
     """
-    plane = _plane(plane_id)
+    payload = masked(payload)  # a secret in a payload is not written into code a user pastes and shares
+    if dialect == "v1":
+        if plane_id is None:
+            raise ValueError("a v1 snippet writes its plane into the body: pass plane_id")
+        payload = dialects.V1Dialect().flow_body(payload, plane_id)
+        plane = _Plane('delivery-flows"', "", "", "", "")
+        paths = ("", "", "")
+    else:
+        plane = _plane(plane_id)
+        paths = ("clusters/", "clusters/{" + plane.python_in_url + "}/", "clusters/${" + plane.javascript_in_url + "}/")
     curl = (
         'curl -sS --fail-with-body -H "Authorization: Bearer $ZEN_API_TOKEN" '
         f'-H "Content-Type: application/json" -d {shell_word(json.dumps(payload, indent=2))} '
-        f'"${{ZEN_API_BASE%/}}/tenants/$ZEN_TENANT_ID/clusters/{plane.curl_tail}'
+        f'"${{ZEN_API_BASE%/}}/tenants/$ZEN_TENANT_ID/{paths[0]}{plane.curl_tail}'
     )
-    python_import = "from urllib.parse import quote\n" if plane.python_in_url != "plane_id" else ""
+    python_import = "from urllib.parse import quote\n" if plane.python_in_url not in ("plane_id", "") else ""
+    python_plane = f"plane_id = {plane.python}\n" if plane.python else ""
     python = f"""import os
 {python_import}
 import requests
@@ -75,12 +93,11 @@ import requests
 base_url = os.environ["ZEN_API_BASE"].rstrip("/")
 token = os.environ["ZEN_API_TOKEN"]
 tenant_id = os.environ["ZEN_TENANT_ID"]
-plane_id = {plane.python}
-
+{python_plane}
 payload = {python_literal(payload, indent=4)}
 
 response = requests.post(
-    f"{{base_url}}/tenants/{{tenant_id}}/clusters/{{{plane.python_in_url}}}/delivery-flows",
+    f"{{base_url}}/tenants/{{tenant_id}}/{paths[1]}delivery-flows",
     headers={{
         "Authorization": f"Bearer {{token}}",
         "Content-Type": "application/json",
@@ -92,15 +109,15 @@ if not response.ok:
     raise SystemExit(f"Request failed: {{response.status_code}} {{response.text}}")
 print(response.json())
 """
+    js_plane = f"const planeId = {plane.javascript};\n" if plane.javascript else ""
     javascript = f"""const baseUrl = process.env.ZEN_API_BASE.replace(/\\/+$/, "");
 const token = process.env.ZEN_API_TOKEN;
 const tenantId = process.env.ZEN_TENANT_ID;
-const planeId = {plane.javascript};
-
+{js_plane}
 const payload = {javascript_literal(payload, indent=2)};
 
 const response = await fetch(
-  `${{baseUrl}}/tenants/${{tenantId}}/clusters/${{{plane.javascript_in_url}}}/delivery-flows`,
+  `${{baseUrl}}/tenants/${{tenantId}}/{paths[2]}delivery-flows`,
   {{
     method: "POST",
     headers: {{

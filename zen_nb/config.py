@@ -25,6 +25,8 @@ VARIABLES = {
 }
 
 # Sets ZEN_API_TOKEN in bash or zsh from what is pasted, unseen and out of the shell's history.
+ENV_API_KEY = "ZEN_API_KEY"  # another name of ZEN_API_TOKEN (the vendor's CLI reads this one), read when it is unset
+
 _TOKEN_PROMPT_SHELL = f"read -rs {ENV_API_TOKEN} && export {ENV_API_TOKEN}"
 _KEYWORD_OF = {variable: keyword for keyword, variable in VARIABLES.items()}
 
@@ -39,7 +41,8 @@ SANDBOX_HINT = (
 class ZenConfig:
     """Where the API is and who is calling: ``ZEN_API_BASE``, ``ZEN_API_TOKEN``, ``ZEN_TENANT_ID``,
     ``ZEN_PLANE_ID`` and ``ZEN_ADAPTER_ID``. ``ZenConfig()`` reads them from the environment;
-    keyword arguments override single values."""
+    keyword arguments override single values. ``ZEN_API_KEY`` is read as the token when
+    ``ZEN_API_TOKEN`` is unset (the vendor's CLI and v1 pages call it so)."""
 
     api_base: str = ""
     api_token: str = field(default="", repr=False)
@@ -69,6 +72,8 @@ class ZenConfig:
             name: (value if value is not None else source.get(VARIABLES[name], "")).strip()
             for name, value in given.items()
         }
+        if not values["api_token"] and api_token is None:
+            values["api_token"] = source.get(ENV_API_KEY, "").strip()  # the vendor's CLI's name for it
         values["api_base"] = values["api_base"].rstrip("/")
         _check(values)
         for name, value in values.items():

@@ -65,6 +65,11 @@ class NoClassSandbox(ZenConfigError):
     """The address is not a zen_nb class sandbox: it has no ``/_sandbox/class/...`` (joins, checks, progress)."""
 
 
+class FormNotSupported(ZenError):
+    """The call is not in the form of the API this client speaks (e.g. fan-out or adapters on v1): the
+    message names the other form (``ZenClient(dialect=...)``, or ``ZEN_API_BASE`` with or without ``/v1``)."""
+
+
 class ZenConnectionError(ZenError):
     """Nothing answered at ``ZEN_API_BASE`` (refused, unreachable, or timed out)."""
 
@@ -92,7 +97,7 @@ class ZenAPIError(ZenError):
 
 
 class BadRequestError(ZenAPIError):
-    """400: a field is missing, of the wrong type, or breaks a rule."""
+    """400 (or the v1 pages' 422 ``invalid-parameters``): a field is missing, of the wrong type, or breaks a rule."""
 
 
 class UnauthorizedError(ZenAPIError):
@@ -116,7 +121,7 @@ class PayloadTooLargeError(ZenAPIError):
 
 
 class IdempotencyKeyReusedError(ZenAPIError):
-    """422: an ``Idempotency-Key`` was reused with another request."""
+    """422 (409 on the v1 form) ``idempotency_key_reused``: an ``Idempotency-Key`` was reused with another request."""
 
 
 class RateLimitedError(ZenAPIError):
@@ -225,6 +230,10 @@ BY_CODE: dict[str, type[ZenAPIError]] = {
 
 def error_class(status: int, code: str | None) -> type[ZenAPIError]:
     """The most specific class for a status and code; the status decides when the code is unknown."""
+    if code in ("idempotency_key_reused", "idempotency_conflict") and status in (409, 422):
+        return IdempotencyKeyReusedError  # 422 on the recipe form, 409 on v1: the same mistake
+    if status == 422 and code is not None:
+        return BadRequestError  # the v1 pages' 422 is a validation error ("invalid-parameters")
     by_status = BY_STATUS.get(status) or (ServerError if status >= 500 else ZenAPIError)
     by_code = BY_CODE.get(code or "")
     return by_code if by_code is not None and issubclass(by_code, by_status) else by_status

@@ -74,6 +74,8 @@ BY_STATUS = {
     403: "The token may not do this: check ZEN_TENANT_ID and ZEN_API_TOKEN, and your plan.",
     404: "Check the ids in the request: ZEN_TENANT_ID, ZEN_PLANE_ID and the ids you passed.",
     409: "The request conflicts with what exists: read the message, then change the request.",
+    413: BY_CODE["payload_too_large"],
+    422: "The request is well formed but not valid: correct the field named in the message.",
     429: BY_CODE["rate_limited"],
 }
 
@@ -83,9 +85,9 @@ def fix_for(status: int, code: str | None, path: str = "") -> str:
 
     A 400 on a target's path speaks of the target's configuration, not the recipe's "flow".
     """
-    if code in BY_CODE:
-        return BY_CODE[code]
-    if status == 400 and "/targets" in path:
+    if code and code.lower() in BY_CODE:  # a service may spell the code in capitals (PAYLOAD_TOO_LARGE)
+        return BY_CODE[code.lower()]
+    if status == 400 and ("/targets" in path or "/destinations" in path):
         return BY_STATUS[400].replace("flow", "target")
     if status >= 500:
         return "The server had a fault: retry later; if it persists, report the request id."

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .client import Moment, ZenClient
 from .progress import PageProgress
+from .secrets import masked
 from .vocabulary import ATTEMPT_STATUSES, ATTEMPT_TRIGGERS, FLOW_STATUSES, TARGET_TYPES
 
 if TYPE_CHECKING:
@@ -128,6 +129,55 @@ def load_attempts(
     return _attempt_frame(columns)
 
 
+TARGET_COLUMNS = ("id", "name", "plane_id", "type", "status", "url", "config", "created_at", "updated_at")
+
+
+def load_targets(
+    client: ZenClient | None = None,
+    *,
+    planes: str | Mapping[str, Any] | Iterable[str | Mapping[str, Any]] | None = None,
+    type: str | None = None,
+) -> pd.DataFrame:
+    """Every target of the plane(s) as a DataFrame with columns :data:`TARGET_COLUMNS`.
+
+    ``config`` holds each target's settings with their secrets masked (:func:`zen_nb.secrets.masked`):
+    a frame is shown, saved in a notebook and exported, so it never carries an ``apiKey``; the
+    client's :class:`~zen_nb.objects.Target` still has them. ``type`` and ``status`` are
+    categoricals, timestamps ``datetime64[ns, UTC]``, the other text :data:`STRING_DTYPE`.
+    """
+    import pandas as pd
+
+    client = client if client is not None else ZenClient()
+    rows = [
+        (plane_id, target)
+        for plane_id in _plane_ids(client, planes)
+        for target in client.iter_targets(plane_id, type=type)
+    ]
+    data: dict[str, Any] = {}
+    for name in TARGET_COLUMNS:
+        if name == "plane_id":
+            values: list[Any] = [target.get("planeId") or plane_id for plane_id, target in rows]
+        elif name == "config":
+            values = [masked(target.get("config")) for _, target in rows]
+        else:
+            values = [target.get(_CAMEL_OF.get(name, name)) for _, target in rows]
+        if name in ("created_at", "updated_at"):
+            data[name] = _timestamps(values)
+        elif name == "type":
+            data[name] = _categorical(values, TARGET_TYPES)
+        elif name == "status":
+            data[name] = _categorical(values, TARGET_STATUSES)
+        elif name == "config":
+            data[name] = pd.Series(values, dtype="object")
+        else:
+            data[name] = pd.Series(values, dtype=STRING_DTYPE)
+    return pd.DataFrame(data, columns=list(TARGET_COLUMNS))
+
+
+_CAMEL_OF = {"created_at": "createdAt", "updated_at": "updatedAt"}
+TARGET_STATUSES = ("provisioning", "active", "error", "disabled")
+
+
 def _plane_ids(client: ZenClient, planes: Any) -> list[str]:
     if planes is None:
         return [client.config.plane_id]
@@ -149,7 +199,7 @@ def _append_flows(columns: dict[str, list[Any]], page: list[dict[str, Any]], pla
         target = get("target") or {}
         ids.append(get("id"))
         names.append(get("name"))
-        planes.append(plane_id)
+        planes.append(get("planeId") or plane_id)
         sources.append(get("source"))
         target_ids.append(target.get("id") if isinstance(target, dict) else None)
         target_types.append(target.get("type") if isinstance(target, dict) else None)
@@ -166,12 +216,26 @@ def _append_attempts(columns: dict[str, list[Any]], page: list[dict[str, Any]]) 
     try:
         rows = list(map(_ATTEMPT_ROW, page))
     except KeyError:
-        rows = [tuple(attempt.get(field) for field in ATTEMPT_FIELDS) for attempt in page]
+        rows = [tuple(_field(attempt, field) for field in ATTEMPT_FIELDS) for attempt in page]
     if not rows:
         return
     targets = [columns[name] for name in ATTEMPT_COLUMNS]
     for column, values in zip(targets, zip(*rows, strict=True), strict=True):
         column.extend(values)
+
+
+def _field(item: Mapping[str, Any], name: str) -> Any:
+    """A field by its camelCase name, or by its snake_case one (a service that answers so)."""
+    if name in item:
+        return item[name]
+    return item.get(_SNAKE.get(name) or _snake(name))
+
+
+_SNAKE = {"createdAt": "created_at"}
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{char.lower()}" if char.isupper() else char for char in name)
 
 
 def _attempt_frame(columns: dict[str, list[Any]]) -> pd.DataFrame:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .secrets import masked
+
 _CAMEL_BOUNDARY = re.compile(r"_([a-z0-9])")
 
 
@@ -31,7 +33,8 @@ class ApiObject(dict):
         raise AttributeError(f"{type(self).__name__} has no field {name!r}; its fields are {', '.join(self)}")
 
     def __repr__(self) -> str:
-        shown = [f"{key}={self[key]!r}" for key in self.summary_fields if key in self]
+        visible = masked(dict(self))  # a target's config secrets never show (see zen_nb.secrets)
+        shown = [f"{key}={visible[key]!r}" for key in self.summary_fields if key in self]
         rest = len(self) - len(shown)
         if rest > 0:
             shown.append(f"+{rest} more")
@@ -43,7 +46,7 @@ class ApiObject(dict):
     def _repr_html_(self) -> str:
         from .display import object_html
 
-        return object_html(type(self).__name__, self)
+        return object_html(type(self).__name__, masked(dict(self)))
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | {key for key in self if key.isidentifier()})
@@ -74,9 +77,10 @@ class Ingester(ApiObject):
 
 
 class Target(ApiObject):
-    """A destination: ``id``, ``name``, ``type`` (``stripe``, ``http``, ``slack``, ``s3``), ``url``."""
+    """A destination: ``id``, ``name``, ``type`` (``stripe``, ``http``, ``slack``, ``s3``), ``status``, ``url``,
+    ``config`` (its secrets kept in the dict, never shown in its repr or HTML)."""
 
-    summary_fields = ("id", "name", "type", "url")
+    summary_fields = ("id", "name", "type", "status", "url", "config")
 
 
 class Flow(ApiObject):
@@ -105,6 +109,13 @@ class DeliveryAttempt(ApiObject):
     summary_fields = ("id", "flowId", "eventId", "attemptNumber", "trigger", "status", "responseStatus")
 
 
+class RetryOutcome(ApiObject):
+    """What a retry of many attempts did to one: ``attemptId``, ``status`` (``queued``, ``skipped``,
+    ``not_found``) and ``retryAttemptId`` (the new attempt, when queued)."""
+
+    summary_fields = ("attemptId", "status", "retryAttemptId")
+
+
 class ObjectList(list):
     """A list of API objects that shows as a table in a notebook (and is still a plain list)."""
 
@@ -116,4 +127,4 @@ class ObjectList(list):
             for key in getattr(item, "summary_fields", ("id",)):
                 if key not in columns:
                     columns.append(key)
-        return list_html(self, columns)
+        return list_html([masked(dict(item)) if isinstance(item, dict) else item for item in self], columns)

@@ -22,9 +22,11 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.retry import Retry
 
 from .config import ZenConfig
-from .errors import RateLimitedError, ServerError, ZenAPIError, ZenConnectionError, error_class
+from .errors import RateLimitedError, ServerError, ZenAPIError, ZenConfigError, ZenConnectionError, error_class
 from .fixes import connection_fix, fix_for
+from .secrets import masked, redact_text, secret_values
 from .vocabulary import VERSION
+from .wire import error_fields, list_items, next_cursor
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds
@@ -94,14 +96,19 @@ class Transport:
         *,
         timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
         retry: Retry | int | None = None,
+        root: str | None = None,
+        prefix: str = "",
+        auth_header: str = "bearer",
     ) -> None:
         self.config = config
+        self.root = (root if root is not None else config.api_base).rstrip("/")
+        self.prefix = prefix  # "/v1" for the v1 form: tenant paths are {root}/v1/tenants/{t}/...
         self.timeout = timeout
         self.session = requests.Session()
         self.session.trust_env = False  # no proxy or .netrc from the environment in front of the sandbox
         self.session.headers.update({"Accept": "application/json", "User-Agent": f"zen_nb/{VERSION}"})
         if config.api_token:  # a join sends none: an empty "Bearer " would be a malformed credential
-            self.session.headers["Authorization"] = f"Bearer {config.api_token}"
+            self.session.headers.update(auth_headers(config.api_token, auth_header))
         max_retries = default_retry(retry) if isinstance(retry, int) else (retry or default_retry())
         adapter = HTTPAdapter(max_retries=max_retries)
         self.session.mount("http://", adapter)
@@ -110,8 +117,8 @@ class Transport:
     def url(self, path: str, *, under_tenant: bool = True) -> str:
         """The URL of ``path`` under ``/tenants/{tenantId}`` (or under the API root: the sandbox's own surface)."""
         if not under_tenant:
-            return f"{self.config.api_base}{path}"
-        return f"{self.config.api_base}/tenants/{self.config.tenant_id}{path}"
+            return f"{self.root}{path}"
+        return f"{self.root}{self.prefix}/tenants/{self.config.tenant_id}{path}"
 
     def request(
         self,
@@ -133,7 +140,7 @@ class Transport:
         if response.status_code == 404 and method == "DELETE" and _earlier_try_may_have_landed(response):
             return None  # an earlier DELETE went through; its answer was lost on the way back
         if not response.ok:
-            raise self.error(response)
+            raise self.error(response, sent=body)
         if not response.content:
             return None
         try:
@@ -164,21 +171,22 @@ class Transport:
             ) from None
 
     def pages(self, path: str, params: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
-        """Every page of a list, following ``nextCursor``; a bare JSON array is one whole page."""
+        """Every page of a list, following its cursor; any documented wrapper (see :mod:`zen_nb.wire`)."""
         params = {key: value for key, value in params.items() if value is not None}
         while True:
             body = self.request("GET", path, params=params)
-            if isinstance(body, list):
-                yield body
-                return
-            yield body.get("data") or []
-            cursor = body.get("nextCursor")
-            if not body.get("hasMore") or not cursor:
-                return
+            yield list_items(body)
+            cursor = next_cursor(body)
+            if cursor is None or cursor == params.get("cursor"):
+                return  # the last page (a cursor that does not move would loop for ever)
             params = {**params, "cursor": cursor}
 
-    def error(self, response: requests.Response) -> ZenAPIError:
-        """The typed error for an error answer, whatever shape its body has."""
+    def error(self, response: requests.Response, sent: Any = None) -> ZenAPIError:
+        """The typed error for an error answer, whatever shape its body has.
+
+        Neither its message nor its ``.body`` shows the token or a secret of the request ``sent``
+        (a target's ``config``) or of the answer: a server may echo either.
+        """
         status = response.status_code
         code = field = None
         request_id = response.headers.get("X-Request-Id")
@@ -186,23 +194,28 @@ class Transport:
             parsed = response.json()
         except ValueError:
             parsed = None
-        detail = parsed.get("error") if isinstance(parsed, dict) else None
-        if isinstance(detail, dict) and detail.get("message"):
-            code, field = detail.get("code"), detail.get("field")
-            message = str(detail["message"])
-            request_id = parsed.get("requestId") or request_id
+        fields = error_fields(parsed)
+        if fields.message:
+            code, field = fields.code, fields.field
+            message = fields.message
+            request_id = fields.request_id or request_id
         else:
             text = " ".join(response.text.split())[:500] or "(no body)"
             message = f"HTTP {status} {response.reason or ''}: {text}".replace("  ", " ")
+        secrets = [*secret_values(sent), *secret_values(parsed)]
+
+        def hide(text: str) -> str:
+            return redact_text(self.redact(text), secrets)
+
         cls = error_class(status, code)
         error = cls(
-            self.redact(message),
+            hide(message),
             status=status,
             code=code,
             field=field,
             request_id=request_id,
             fix=fix_for(status, code, urlsplit(response.url or "").path),
-            body=_redact_json(parsed, self.redact),
+            body=_redact_json(masked(parsed), hide),
         )
         if isinstance(error, RateLimitedError):
             retry_after = response.headers.get("Retry-After", "")
@@ -216,6 +229,18 @@ class Transport:
 
     def close(self) -> None:
         self.session.close()
+
+
+def auth_headers(token: str, scheme: str = "bearer") -> dict[str, str]:
+    """The credential header: ``Authorization: Bearer`` (the recipes), or ``X-API-Key`` (the v1 pages' other way)."""
+    if scheme.lower() in ("x-api-key", "api-key", "api_key"):
+        return {"X-API-Key": token}
+    if scheme.lower() != "bearer":
+        raise ZenConfigError(
+            f"auth_header must be 'bearer' or 'x-api-key', not {scheme!r}",
+            fix="Leave it out for Authorization: Bearer, or pass auth_header='x-api-key'.",
+        )
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _earlier_try_may_have_landed(response: requests.Response) -> bool:

@@ -161,7 +161,11 @@ class FlowForm(widgets.VBox):
 
     def _code_html(self) -> str:
         plane = self.plane_picker.value
-        snippets = flow_request_snippets(self.payload(), None if plane == self.client.config.plane_id else plane)
+        dialect = self.client.dialect.name
+        if dialect == "v1":  # the v1 request names its plane in the body, written out
+            snippets = flow_request_snippets(self.payload(), plane, dialect=dialect)
+        else:
+            snippets = flow_request_snippets(self.payload(), None if plane == self.client.config.plane_id else plane)
         blocks = "".join(
             f"<div><b>{label}</b><pre style='white-space:pre-wrap'>{escape(snippets[key])}</pre></div>"
             for key, label in (("curl", "curl"), ("python", "Python (requests)"), ("javascript", "JavaScript (fetch)"))
