@@ -32,6 +32,7 @@ REQUIRED = [
     "05-common-errors",
     "06-authentication",
     "07-inspect-delivery-attempts",
+    "08-list-planes-and-inspect-a-plane",
 ]
 
 

@@ -182,7 +182,7 @@ def test_one_trainee_solves_the_six_in_order_on_one_tenant_and_the_progress_show
     with sandbox_pkg.start(port=0, db=tmp_path / "class.sqlite3") as box:
         added = admin_post(box, "class/trainees", json={"names": ["ada"]})
         assert added.status_code == 201, added.text
-        code = added.json()["data"][0]["joinCode"]
+        code = added.json()["trainees"][0]["joinCode"]
         joined = requests.post(f"{box.base_url}/_sandbox/class/join", json={"code": code}, timeout=30).json()
         zen = {
             ENV_API_BASE: box.base_url,
