@@ -77,7 +77,7 @@ class RecipeWorld:
         """
         added = admin_post(self.box, "class/trainees", json={"count": 1})
         added.raise_for_status()
-        [trainee] = added.json()["data"]
+        [trainee] = added.json()["trainees"]
         self.secrets += [trainee["token"], trainee["joinCode"], trainee["joinCode"].replace("-", "")]
         joined = requests.post(
             f"{self.box.base_url}/_sandbox/class/join", json={"code": trainee["joinCode"]}, timeout=30
@@ -130,8 +130,11 @@ _notebook: Any = None
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Start the recipes' sandbox before nbval starts any kernel."""
+    """Start the recipes' sandbox before nbval starts any kernel (in each worker under pytest-xdist:
+    its controller runs no test, so it starts none)."""
     global _world
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        return
     if config.getoption("nbval", default=False) or config.getoption("nbval_lax", default=False):
         _world = RecipeWorld()
 
