@@ -10,12 +10,21 @@ answers in the recipe form's vocabulary whichever it speaks.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import UTC, date, datetime
 from typing import Any
 
 from urllib3.util.retry import Retry
 
 from . import dialects
+from .arguments import (
+    UNSET,
+    Moment,
+    TargetSpec,
+    chunks,
+    given_fields,
+    iso_timestamp,
+    object_id,
+    optional_id,
+)
 from .config import ZenConfig
 from .errors import ConflictError, FormNotSupported, NotFoundError, ZenAPIError, ZenError
 from .hints import NEW_CLIENT, SANDBOX_COMMAND, START_SANDBOX_PYTHON, code
@@ -36,74 +45,6 @@ from .transport import DEFAULT_TIMEOUT, Transport
 from .wire import list_items, next_cursor
 
 Reader = Callable[[Mapping[str, Any]], dict[str, Any]]
-
-
-class _Unset:
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET: Any = _Unset()
-"""Marks a keyword of an update as not given (``None`` means "clear it" where that is allowed)."""
-
-TargetSpec = Mapping[str, Any] | str
-"""A flow's target: ``{"id": ..., "type": ...}``, a :class:`Target` from this client, or a target id."""
-
-Moment = datetime | date | str
-"""A point in time: a ``datetime`` (naive means UTC), a ``date`` (its midnight UTC), or ISO 8601 text."""
-
-
-def object_id(value: str | Mapping[str, Any]) -> str:
-    """The id of an object given as its id or as the object."""
-    if isinstance(value, Mapping):
-        return str(value["id"])
-    return str(value)
-
-
-def _given(**fields: Any) -> dict[str, Any]:
-    """The fields of an update that were given (``None`` included: it clears a field)."""
-    return {key: value for key, value in fields.items() if value is not UNSET}
-
-
-def _optional_id(value: str | Mapping[str, Any] | None) -> str | None:
-    return None if value is None else object_id(value)
-
-
-def iso_timestamp(value: Moment | None) -> str | None:
-    """A moment as the API writes timestamps: UTC ISO 8601 with a ``Z`` (``2024-01-15T10:30:00Z``).
-
-    A naive ``datetime`` is taken as UTC (the API's zone), not as local time: a notebook's
-    ``datetime(2024, 1, 15)`` then means the same on every machine.
-    """
-    if value is None:
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        try:  # Python 3.10's fromisoformat does not read a trailing Z
-            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text)
-        except ValueError:
-            raise ZenError(
-                f"{value!r} is not an ISO 8601 timestamp",
-                fix="Pass a datetime, or text such as '2024-01-15T10:30:00Z' or '2024-01-15'.",
-            ) from None
-    elif isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, date):
-        moment = datetime(value.year, value.month, value.day)
-    else:
-        raise ZenError(
-            f"a timestamp must be a datetime, a date or ISO 8601 text; got {type(value).__name__}",
-            fix="Pass e.g. datetime(2024, 1, 15, tzinfo=timezone.utc) or '2024-01-15T00:00:00Z'.",
-        )
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    # A plain datetime again (a pandas Timestamp would write nanoseconds), to the microsecond.
-    plain = datetime(*moment.timetuple()[:6], moment.microsecond)
-    return plain.isoformat() + "Z"
-
-
-def _chunks(items: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 class ZenClient:
@@ -194,7 +135,7 @@ class ZenClient:
         if self.dialect.newest_first:
             items = [item for page in pages for item in page]
             items.reverse()
-            pages = _chunks(items, self.dialect.page_size)
+            pages = chunks(items, self.dialect.page_size)
         for page in pages:
             if read is not None:
                 page = [read(item) for item in page]
@@ -314,7 +255,7 @@ class ZenClient:
     ) -> Target:
         """Change a target's name, url, description (``None`` clears it), ``config`` or ``status``
         (``active`` or ``disabled``)."""
-        body = _given(name=name, url=url, description=description, config=config, status=status)
+        body = given_fields(name=name, url=url, description=description, config=config, status=status)
         body = self.dialect.target_body(body, self._plane_id(plane))
         answer = self._http.request("PATCH", self._target_path(target, plane), body=body)
         return Target(self.dialect.read_target(answer))
@@ -445,7 +386,7 @@ class ZenClient:
 
         The recipe form sends a PATCH, the v1 form a PUT of the same fields (a partial update in both).
         """
-        body = _given(name=name, description=description, status=status, retryPolicy=retry_policy)
+        body = given_fields(name=name, description=description, status=status, retryPolicy=retry_policy)
         if target is not UNSET:
             body.update(self._targets_body(target, plane))
         body = self.dialect.flow_body(body, None)
@@ -501,9 +442,9 @@ class ZenClient:
     ) -> tuple[str, dict[str, Any], Callable[[Mapping[str, Any]], bool] | None]:
         plane_id = self._plane_id(plane)
         filters = {
-            "flow": _optional_id(flow),
-            "event": _optional_id(event),
-            "target": _optional_id(target),
+            "flow": optional_id(flow),
+            "event": optional_id(event),
+            "target": optional_id(target),
             "status": status,
             "since": iso_timestamp(since),
             "until": iso_timestamp(until),
