@@ -21,7 +21,7 @@ import zen_nb
 from zen_nb import ZenClient, ZenConfig
 from zen_nb.codegen import flow_request_snippets
 from zen_nb.errors import BadRequestError, TargetNameConflict, ZenAPIError
-from zen_nb.secrets import MASK, is_secret_key, masked
+from zen_nb.secrets import MASK, is_secret_key, masked, secret_values
 
 from forms import FORMS, client_in
 from helpers import Api, serving, url_of
@@ -143,3 +143,12 @@ def test_masked_keeps_the_shape_and_the_kind_and_leaves_the_original_alone():
     assert shown["config"] == {"apiKey": MASK, "list": [{"token": MASK}], "n": None}
     assert target["config"]["apiKey"] == "sk_1"
     assert masked({"token": None}) == {"token": None}  # nothing to hide: shown as missing, not as hidden
+
+
+def test_a_urls_password_is_masked_wherever_it_is_and_the_rest_of_the_url_shown():
+    target = zen_nb.objects.Target(id="dest_1", url="https://hooks:s3cr3t-pass@example.test/in?x=1")
+    assert masked(target)["url"] == "https://hooks:<hidden>@example.test/in?x=1"
+    assert "s3cr3t-pass" not in repr(target) and "s3cr3t-pass" not in target._repr_html_()
+    assert list(secret_values({"config": {"url": "http://u:p4ss@h/"}})) == ["p4ss"]
+    plain = "https://example.test/hook and user@example.test"  # no password: nothing to hide
+    assert masked(plain) == plain

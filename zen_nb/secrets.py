@@ -5,11 +5,13 @@ vendor's recipe shows; the client keeps them in the dict (the caller may need th
 repr, HTML table, DataFrame, generated snippet, error message and error ``.body`` goes through
 :func:`masked`, so a notebook saved or shared on screen never carries one. A key is secret when
 its name contains one of :data:`SECRET_WORDS`, in any case and spelling (``api_key``, ``apiKey``,
-``X-Hub-Signature``), the list the vendor's own redaction of saved payloads uses, and a few more.
+``X-Hub-Signature``), the list the vendor's own redaction of saved payloads uses, and a few more;
+and the password of a URL's user information (``https://user:<hidden>@host``) wherever it is.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -27,6 +29,10 @@ SECRET_WORDS = (
 )
 MASK = "<hidden>"
 """What a secret value shows as (its length and characters are not shown either)."""
+
+# The password of a URL's user information (``https://user:pass@host/...``, RFC 3986 3.2.1): an
+# http target's url may carry one, under a key (``url``) that is not secret-looking itself.
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s/:@]*:)([^\s/@]+)(@)")
 
 
 def is_secret_key(key: object) -> bool:
@@ -52,6 +58,8 @@ def masked(value: Any) -> Any:
         return [masked(item) for item in value]
     if isinstance(value, tuple):
         return tuple(masked(item) for item in value)
+    if isinstance(value, str):
+        return _URL_PASSWORD.sub(lambda found: found[1] + MASK + found[3], value)
     return value
 
 
@@ -66,6 +74,8 @@ def secret_values(value: Any) -> Iterator[str]:
     elif isinstance(value, (list, tuple)):
         for item in value:
             yield from secret_values(item)
+    elif isinstance(value, str):
+        yield from (found[2] for found in _URL_PASSWORD.finditer(value))
 
 
 def _texts(value: Any) -> Iterator[str]:
