@@ -542,7 +542,10 @@ def test_simulate_traffic_without_an_active_flow_is_a_bad_request(client):
     client.pause_flow(client.create_flow("invoices", "ingester_stripe", STRIPE))
     with pytest.raises(BadRequestError) as raised:
         client.simulate_traffic(events=10)
-    assert (raised.value.code, raised.value.field) == ("invalid_field", "flows")
+    assert (raised.value.code, raised.value.field) == ("no_active_flow", "flows")
+    assert "create a flow" in raised.value.fix, (
+        raised.value.fix
+    )  # the fix for this code, not "invalid flow configuration"
 
 
 class _NoSimulation(BaseHTTPRequestHandler):

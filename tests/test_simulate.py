@@ -196,10 +196,10 @@ def test_simulate_needs_a_token_of_the_tenant_and_active_flows(api, new_tenant):
     assert_error(requests.post(url, json=small, timeout=30), 401, "unauthenticated")
     wrong = {"Authorization": "Bearer zen_not_a_token"}
     assert_error(requests.post(url, json=small, headers=wrong, timeout=30), 401, "unauthenticated")
-    assert_error(simulate(api, **small), 400, "invalid_field", field="flows")  # a fresh seed has no flows
+    assert_error(simulate(api, **small), 400, "no_active_flow", field="flows")  # a fresh seed has no flows
     paused = make_flow(api, "only-paused", STRIPE)
     flow_action(api, paused, "pause")
-    assert_error(simulate(api, **small), 400, "invalid_field", field="flows")  # paused flows do not count
+    assert_error(simulate(api, **small), 400, "no_active_flow", field="flows")  # paused flows do not count
     assert_error(simulate(api, tenantId="tenant_nobody", **small), 404, "tenant_not_found", field="tenantId")
     for bad in ({"events": 0}, {"events": 200_001}, {"days": 0}, {"days": 91}, {"failureRate": 1.5}):
         assert_error(simulate(api, **bad), 400, "invalid_field")

@@ -34,6 +34,20 @@ BY_CODE = {
     ),
     "target_name_conflict": "A target with the same name already exists on this plane: choose another name.",
     "target_in_use": "A flow still uses this target: delete those flows, or point them at another target first.",
+    "no_active_flow": (
+        "Simulated traffic is delivered by active flows: create a flow (or resume a paused one) on the plane, or "
+        "pass flows=[...] naming active ones, then simulate again."
+    ),
+    "nothing_to_retry": (
+        "Only a delivery's latest failed attempt can be retried: one that was delivered, is still pending or was "
+        "followed by another attempt has nothing to retry (list_attempts with status='failed' lists the failed ones)."
+    ),
+    "cluster_id_required": (
+        "The flow's source and destination are on more than one plane: name the plane with cluster_id in the body."
+    ),
+    "ambiguous_credentials": (
+        "The request sent two different tokens (Authorization and X-API-Key): send one of them, or the same token."
+    ),
     "target_type_mismatch": "Invalid flow configuration: set target type to the type of the target you name.",
     "plan_upgrade_required": (
         "Single target per flow: create one flow per target; fan-out to several targets needs the Business+ plan."

@@ -228,7 +228,11 @@ _RECIPE_OPERATIONS: dict[tuple[str, str], Operation] = {
     ("post", ADMIN + "/simulate"): Operation(
         "simulateTraffic",
         "Simulation",
-        {400: ("invalid_field",), 403: ("forbidden",), 404: ("tenant_not_found", "plane_not_found", "flow_not_found")},
+        {
+            400: ("invalid_field", "no_active_flow"),
+            403: ("forbidden",),
+            404: ("tenant_not_found", "plane_not_found", "flow_not_found"),
+        },
     ),
     ("post", CLASS + "/join"): Operation(
         "joinClass",

@@ -109,7 +109,7 @@ def _prepare(store: Store, plan: Simulation) -> _Prepared:
     if not flows:
         raise ApiError(
             400,
-            "invalid_field",
+            "no_active_flow",
             "there is no active flow to deliver simulated events to: create (or resume) flows first",
             field="flows",
         )
