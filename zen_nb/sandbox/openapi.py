@@ -162,6 +162,13 @@ _EXERCISE_ERRORS = {403: ("forbidden",), 404: ("exercise_not_found",)}
 _FLOW_LINKS = ("getFlow", "updateFlow", "deleteFlow", "pauseFlow", "resumeFlow")
 _TARGET_LINKS = ("getTarget", "updateTarget", "deleteTarget")
 
+# The v1 routes' own operations (named by their routes) that take a created object's id, as the
+# recipe form's creates link theirs: Schemathesis's stateful phase walks them the same way.
+V1_LINKS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("post", V1_TENANT + "/delivery-flows"): ("v1GetDeliveryFlow", "v1UpdateDeliveryFlow", "v1DeleteDeliveryFlow"),
+    ("post", V1_TENANT + "/destinations"): ("v1GetDestination", "v1UpdateDestination", "v1DeleteDestination"),
+}
+
 _RECIPE_OPERATIONS: dict[tuple[str, str], Operation] = {
     ("get", "/health"): Operation("getHealth", "Health"),
     ("get", "/v1/health"): Operation("v1Health", "Health"),
@@ -309,6 +316,8 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
     components["headers"] = HEADERS
     document["tags"] = TAGS
     ids = {(method, path): op.operation_id for (method, path), op in OPERATIONS.items()}
+    for path, item in document.get("paths", {}).items():  # the v1 routes name their own operations
+        ids.update({(method, path): op["operationId"] for method, op in item.items() if _is_v1(path)})
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
             _complete_operation(path, method, operation, OPERATIONS.get((method, path)), ids)
@@ -469,8 +478,9 @@ def _success(
         answer["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{known.answer}"}}}
     elif known is None and status != 204 and _declares_a_schema(declared):
         answer["content"] = declared["content"]  # the route's own response_model (the v1 surface's)
-    if known is not None and known.links:
-        answer["links"] = _links(known.links, ids)
+    links = known.links if known is not None else V1_LINKS.get((method, path), ())
+    if links:
+        answer["links"] = _links(links, ids)
     return answer
 
 
@@ -481,11 +491,11 @@ def _declares_a_schema(answer: dict[str, Any]) -> bool:
 
 
 def _links(targets: tuple[str, ...], ids: dict[tuple[str, str], str]) -> dict[str, Any]:
-    """Links from a created object to the operations on it: the same tenant and plane, its id."""
+    """Links from a created object to the operations on it: the same tenant (and plane, on the recipe form), its id."""
     links = {}
     for operation_id in targets:
         (path,) = [p for (_, p), known in ids.items() if known == operation_id]
-        parameters = {name: f"$request.path.{name}" for name in ("tenantId", "planeId")}
+        parameters = {name: f"$request.path.{name}" for name in ("tenantId", "planeId") if f"{{{name}}}" in path}
         parameters[re.findall(r"{(\w+)}", path)[-1]] = "$response.body#/id"
         links[operation_id] = {"operationId": operation_id, "parameters": parameters}
     return links
