@@ -168,13 +168,21 @@ def serve(
     """Print the banner and warnings, then serve on ``sock`` until Ctrl-C, SIGTERM or SIGHUP; then
     close the socket and the database.
 
-    The banner is printed inside the stop handling: a user (or a test) answering it with Ctrl-C
-    at once, before uvicorn has set its own handlers, still gets a clean stop. ``on_stopped``
-    runs once serving has ended, before the database is closed.
+    The banner is printed once uvicorn has started (its signal handlers set, the app's lifespan
+    begun), inside the stop handling: a user (or a test) answering it with Ctrl-C at once gets a
+    clean stop, not uvicorn's traceback of a startup cut short. ``on_stopped`` runs once serving
+    has ended, before the database is closed.
     """
+    started = server.startup
+
+    async def startup_then_announce(*args: Any, **kwargs: Any) -> None:
+        await started(*args, **kwargs)
+        if not server.should_exit:
+            announce(banner, warnings)
+
+    server.startup = startup_then_announce
     try:
         with _graceful_on_hangup(server):
-            announce(banner, warnings)
             server.run(sockets=[sock])
     except KeyboardInterrupt:
         pass
