@@ -82,7 +82,9 @@ def run_in_kernel(lab: CliLab, code: str) -> str:
 
 def test_the_banner_gives_an_address_that_serves_the_recipes(lab):
     assert lab.url.startswith(f"{lab.server}/lab/tree/00-setup-environment.ipynb?token=")
-    assert "recipes: " + str(NOTEBOOKS) in lab.stdout
+    # From a checkout too, a copy in the data directory: Lab's autosave never writes into notebooks/.
+    assert "recipes: " + str(lab.tmp_path / "data" / "zen-nb" / "recipes") in lab.stdout
+    assert "  copied here: 00-setup-environment.ipynb, " in lab.stdout
     listing = requests.get(f"{lab.server}/api/contents", params={"token": lab.token}, timeout=30)
     assert listing.status_code == 200
     assert sorted(item["name"] for item in listing.json()["content"] if item["type"] == "notebook") == RECIPES
@@ -117,7 +119,7 @@ def test_a_kernel_started_there_sees_the_sandboxs_zen_variables_and_reaches_it(l
         "ZEN_ADAPTER_ID": sandbox.DEMO_ADAPTER_ID,
         "demo_token": True,
         "tenant": sandbox.DEMO_TENANT_ID,
-        "cwd": "notebooks",
+        "cwd": "recipes",  # the workspace copy (data directory), where the recipes are opened
     }
 
 
@@ -148,8 +150,15 @@ def test_a_missing_recipes_folder_is_one_line_and_exit_2(tmp_path):
     assert main(["lab", "--dir", str(tmp_path / "nowhere"), "--no-browser"]) == 2
 
 
-def test_a_source_checkout_opens_its_own_notebooks_in_place():
-    assert recipes.locate().path == NOTEBOOKS
+def test_a_source_checkout_opens_a_copy_so_autosave_never_writes_into_tracked_recipes(tmp_path):
+    """The README's first command installs a checkout: what JupyterLab saves must land in the workspace."""
+    before = {path: path.read_bytes() for path in NOTEBOOKS.rglob("*.ipynb")}
+    folder = recipes.locate(workspace=tmp_path / "workspace")
+    assert folder.path == tmp_path / "workspace"
+    assert "02-create-a-flow.ipynb" in folder.copied and "training/01-create-a-target.ipynb" in folder.copied
+    (folder.path / "02-create-a-flow.ipynb").write_text("{}")  # what an autosave of a failed run does
+    assert {path: path.read_bytes() for path in NOTEBOOKS.rglob("*.ipynb")} == before
+    assert recipes.locate(NOTEBOOKS).path == NOTEBOOKS  # --dir notebooks: a recipe author edits in place
 
 
 # As jupyter_server does: the info file first, the listening socket a moment later (an io-loop callback).

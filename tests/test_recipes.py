@@ -361,7 +361,13 @@ def test_the_fingerprint_is_what_the_user_authors():
 
 def test_the_summary_of_a_folder_opened_in_place_is_empty(tmp_path):
     assert recipes.locate(tmp_path).summary_lines() == []
-    assert recipes.locate().summary_lines() == []
+    assert recipes.locate(recipes.source_recipes()).summary_lines() == []
+
+
+def test_a_checkout_s_workspace_says_what_it_copied_once_then_nothing(tmp_path):
+    first = recipes.locate(workspace=tmp_path)
+    assert first.summary_lines()[0].startswith("  copied here: 00-setup-environment.ipynb, ")
+    assert recipes.locate(workspace=tmp_path).summary_lines() == []
 
 
 LOCATE = """\

@@ -1,11 +1,14 @@
 """Where the recipe notebooks are, for ``zen-nb lab``, and how an installed copy is kept current.
 
-In a source checkout (an editable install) they are the repository's ``notebooks/``, opened in
-place so that edits land in the repository. A wheel installs them read-only under
-``<prefix>/share/zen_nb/recipes``; they are copied into a workspace of the user's own (in the
-user data directory) to be run and edited, and every ``zen-nb lab`` brings that workspace up to
-the installed version without ever losing what the user wrote (the same for the training
-session's notebooks and guide in its ``training/`` folder, :data:`SHIPPED`):
+They ship in one of two places: a source checkout's ``notebooks/`` (an editable install, as
+the README's first command makes), or, from a wheel, read-only under
+``<prefix>/share/zen_nb/recipes``. Either way they are copied into a workspace of the user's own
+(in the user data directory) to be run and edited: JupyterLab autosaves what it has open, so a
+recipe run from the checkout itself would have its outputs, or a failed run, written into a
+tracked file. Every ``zen-nb lab`` brings the workspace up to the shipped version without ever
+losing what the user wrote (the same for the training session's notebooks and guide in its
+``training/`` folder, :data:`SHIPPED`). Who edits the recipes themselves passes
+``--dir notebooks``, which opens that folder in place:
 
 - a recipe missing from the workspace (new in this version, or deleted by the user) is copied;
 - a copy the user has not changed is replaced by the shipped version ("updated");
@@ -335,17 +338,18 @@ def copy_recipes(source: Path, workspace: Path) -> RecipeFolder:
 
 
 def locate(explicit: Path | None = None, workspace: Path | None = None) -> RecipeFolder:
-    """The folder to open: ``explicit`` if given, else the checkout's, else a copy of the installed ones."""
+    """The folder to open: ``explicit`` in place if given, else a workspace copy of the shipped recipes.
+
+    The shipped ones are the checkout's ``notebooks/`` when this package runs from one, else a
+    wheel's installed copy.
+    """
     if explicit is not None:
         if not explicit.is_dir():
             raise RecipesNotFound(f"{explicit} is not a folder: pass --dir a folder of notebooks")
         return RecipeFolder(explicit.resolve())
-    source = source_recipes()
-    if source is not None:
-        return RecipeFolder(source)
-    installed = installed_recipes()
-    if installed is not None:
-        return copy_recipes(installed, workspace or default_workspace())
+    shipped = source_recipes() or installed_recipes()
+    if shipped is not None:
+        return copy_recipes(shipped, workspace or default_workspace())
     raise RecipesNotFound(
         "the recipe notebooks are not installed with this copy of zen_nb: reinstall it from a wheel or "
         f"a source checkout ({code(INSTALL_LAB)}), or pass --dir with a folder holding the "
