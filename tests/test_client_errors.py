@@ -341,7 +341,7 @@ def test_the_same_flow_name_twice_is_a_flow_name_conflict(client):
         code="flow_name_conflict",
         field="name",
         message=(RECIPE_NAME, PLANE),
-        fix=("A flow with the same name already exists", "choose another name", "client.update_flow"),
+        fix=("Pick a name not in use", "client.list_flows()", "client.update_flow"),
     )
     assert client.list_flows() == [first]
 
@@ -364,7 +364,7 @@ def test_the_same_target_name_twice_is_a_target_name_conflict(client):
         code="target_name_conflict",
         field="name",
         message=("payments-alerts", PLANE),
-        fix=("same name already exists", "choose another name"),
+        fix=("Pick a name not in use", "client.list_targets()"),
     )
 
 

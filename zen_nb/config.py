@@ -31,6 +31,10 @@ _TOKEN_PROMPT_SHELL = f"read -rs {ENV_API_TOKEN} && export {ENV_API_TOKEN}"
 _KEYWORD_OF = {variable: keyword for keyword, variable in VARIABLES.items()}
 
 PLACEHOLDER_PREFIX = "replace-with-"
+# What can be wrong with one variable (ZenConfigError.problems), for a form to mark the field and say how.
+NOT_SET = "not set"
+PLACEHOLDER = "still holds the recipe's placeholder"
+NOT_A_URL = "must be an http:// or https:// URL with a host"
 SANDBOX_HINT = (
     f"For the local sandbox, run {code(SANDBOX_COMMAND)} in a terminal and paste the export lines it prints, "
     f"or in Python: {code(START_SANDBOX_PYTHON)}."
@@ -132,8 +136,14 @@ def _check(values: dict[str, str]) -> None:
         problems.append(f"ZEN_API_BASE must be an http:// or https:// URL with a host (it is {base!r})")
     if problems:
         names = list(dict.fromkeys(missing + placeholders + (["ZEN_API_BASE"] if bad_base else [])))
+        at_fault = {name: NOT_SET for name in missing}
+        at_fault.update({name: PLACEHOLDER for name in placeholders})
+        if bad_base:
+            at_fault["ZEN_API_BASE"] = NOT_A_URL
         raise ZenConfigError(
-            "The Zen Mesh configuration is incomplete: " + "; ".join(problems) + ".", fix=_setting_fix(names)
+            "The Zen Mesh configuration is incomplete: " + "; ".join(problems) + ".",
+            fix=_setting_fix(names),
+            problems=at_fault,
         )
 
 

@@ -58,7 +58,15 @@ class ZenError(Exception):
 
 
 class ZenConfigError(ZenError):
-    """The ``ZEN_*`` configuration is missing or not usable."""
+    """The ``ZEN_*`` configuration is missing or not usable.
+
+    ``problems`` maps each variable at fault to what is wrong with it ("not set"...), so that a form
+    can mark those fields and say "fill them above" where a terminal's fix says ``export``.
+    """
+
+    def __init__(self, message: str, *, fix: str = "", problems: dict[str, str] | None = None) -> None:
+        super().__init__(message, fix=fix)
+        self.problems: dict[str, str] = dict(problems or {})
 
 
 class NoClassSandbox(ZenConfigError):

@@ -28,11 +28,14 @@ BY_CODE = {
         "The delivery attempt does not exist on this plane (is it on another plane? pass plane=...): "
         "`client.list_attempts()` lists them."
     ),
+    # The message already says the name is taken, and on which plane: the fix adds only the ways out.
     "flow_name_conflict": (
-        "A flow with the same name already exists (names are unique per plane): choose another name, "
-        "or change the existing one with client.update_flow (`client.list_flows()` lists them)."
+        "Pick a name not in use (`client.list_flows()` lists the names taken), or change the existing flow "
+        "with client.update_flow instead of creating a second one."
     ),
-    "target_name_conflict": "A target with the same name already exists on this plane: choose another name.",
+    "target_name_conflict": (
+        "Pick a name not in use (`client.list_targets()` lists the names taken), or reuse the existing target."
+    ),
     "target_in_use": "A flow still uses this target: delete those flows, or point them at another target first.",
     "no_active_flow": (
         "Simulated traffic is delivered by active flows: create a flow (or resume a paused one) on the plane, or "
