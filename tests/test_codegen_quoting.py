@@ -19,13 +19,11 @@ from __future__ import annotations
 import ast
 import json
 import os
-import re
 import shlex
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from html import unescape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -38,6 +36,7 @@ from zen_nb.codegen import flow_request_snippets
 from zen_nb.config import ZenConfig
 
 from helpers import serving, url_of
+from shown_code import shown_code
 
 LANGUAGES = ("curl", "python", "javascript")
 TENANT = "tenant_hostile"
@@ -124,10 +123,7 @@ def env_of(server: ThreadingHTTPServer) -> dict[str, str]:
 
 def shown_snippets(form: Any) -> dict[str, str]:
     """The three snippets as the form shows them under "Show as code" (its HTML, unescaped)."""
-    form.code_toggle.value = True
-    blocks = [unescape(block) for block in re.findall(r"<pre[^>]*>(.*?)</pre>", form.code.value, flags=re.S)]
-    assert len(blocks) == 3, form.code.value
-    return dict(zip(LANGUAGES, blocks, strict=True))
+    return shown_code(form)
 
 
 def check_syntax(language: str, code: str, tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ from zen_nb.names import name_problem
 
 from helpers import ZEN_VARIABLES as NAMES
 from helpers import Api
+from shown_code import shown_code
 
 DEV = "plane_dev_us_east_1"
 PROD = "plane_prod_eu_west_1"
@@ -257,7 +258,7 @@ def test_check_with_a_wrong_token_shows_unauthorized_and_its_fix(sandbox):
 
     status = text(form.status.value)
     assert "UnauthorizedError" in status, status
-    assert code_html(FIXES["unauthenticated"]) in status
+    assert "Paste a valid API token of your tenant into ZEN_API_TOKEN above" in status
     assert_token_hidden(form, wrong, sandbox.token)
 
 
@@ -398,7 +399,8 @@ def test_a_taken_name_shows_the_conflict_its_fix_and_a_free_name(form, api, sand
     result = text(form.result.value)
     assert "FlowNameConflict" in result, result
     assert code_html(FIXES["flow_name_conflict"]) in result
-    assert f"A free name: '{suggested}'" in result
+    # The fix adds what the message does not say: a name that is free, in code, to type in the form.
+    assert re.search(rf"<p[^>]*><code[^>]*>{suggested}</code> is free: type it in Name above", form.result.value)
     assert all_flows(api) == before
     assert form.created == []
     assert_token_hidden(form, sandbox.token)
@@ -531,14 +533,15 @@ def test_show_as_code_writes_a_request_that_creates_the_same_flow(form, api, san
 
     form.code_toggle.value = True
 
-    shown = text(form.code.value)
-    assert "curl" in shown and "requests.post" in shown and "fetch(" in shown and "coded-flow" in shown
+    assert [title for title in form.code.tabs.titles] == ["curl", "Python", "JavaScript"]
+    curl, python, javascript = shown_code(form).values()
+    assert curl.startswith("curl ") and "requests.post" in python and "fetch(" in javascript
+    assert all("coded-flow" in code for code in (curl, python, javascript))
     assert_token_hidden(form, sandbox.token)
-    python = re.search(r"<b>Python \(requests\)</b><pre[^>]*>(.*?)</pre>", form.code.value, re.S)
-    assert python is not None, form.code.value
     for name, value in sandbox.env().items():
         monkeypatch.setenv(name, value)
-    exec(compile(text(python.group(1)), "shown-code.py", "exec"), {})
+    # The code as the Copy button takes it (the text of the highlighted block) is run, not just read.
+    exec(compile(python, "shown-code.py", "exec"), {})
     assert "coded-flow" in capsys.readouterr().out
     slack = {"id": TARGETS["slack"], "type": "slack"}
     assert [(flow["name"], flow["target"]) for flow in flows_on(api)] == [("coded-flow", slack)]

@@ -2,7 +2,9 @@
 
 Sources and targets are picked from the plane's own lists (the target's type follows from the
 target), "Create flow" is enabled only for a valid form and never while a request runs, and
-"Show as code" writes the same request as curl, Python and JavaScript.
+says why when it is off; "Show as code" writes the same request as curl, Python and JavaScript.
+A problem is shown on its field (red border, its hint turned into the problem), and the result
+of a create goes as soon as the form changes: it was about the form as it was.
 """
 
 from __future__ import annotations
@@ -16,9 +18,26 @@ from ..codegen import flow_request_snippets
 from ..display import error_html, object_html
 from ..errors import FlowNameConflict, ZenError
 from ..names import NAME_RULE, free_name, name_problem
+from .busy import busy
+from .choices import id_line, option_label, set_options
+from .code_view import CodeView
+from .theme import mark_field, style_form, stylesheet
 
-_LAYOUT = {"width": "min(100%, 560px)"}
+# The widget's own 2 px margins: a width of 100 % would overflow a narrow cell by them.
+_LAYOUT = {"width": "min(calc(100% - 4px), 560px)"}
 _STYLE = {"description_width": "110px"}
+REPEAT = "this flow was just created; change a field to create another"
+# The ids under the pickers are code; the hint's muted colour on the code background is 4.47 : 1 (AA wants 4.5).
+FLOW_CSS = (
+    "<style>.zen-form-flow .zen-hint:not(.zen-problem) code { color: var(--jp-content-font-color1, #1a1a1a); }</style>"
+)
+
+
+def _under_inputs(widget: widgets.DOMWidget, *classes: str) -> widgets.DOMWidget:
+    """``widget`` lined up with the inputs (after the labels), with ``classes`` added."""
+    for name in ("zen-under-inputs", *classes):
+        widget.add_class(name)
+    return widget
 
 
 class FlowForm(widgets.VBox):
@@ -37,12 +56,13 @@ class FlowForm(widgets.VBox):
         planes = client.list_planes()
         default_plane = client.config.plane_id
         self.plane_picker = widgets.Dropdown(
-            options=[(f"{plane.get('name')} ({plane['id']})", plane["id"]) for plane in planes],
+            options=[(option_label(plane), plane["id"]) for plane in planes],
             value=default_plane if any(plane["id"] == default_plane for plane in planes) else None,
             description="Plane",
             layout=_LAYOUT,
             style=_STYLE,
         )
+        self.plane_id = _under_inputs(widgets.HTML(), "zen-hint")
         self.name_field = widgets.Text(
             description="Name",
             placeholder="e.g. production-invoice-claims-flow",
@@ -50,10 +70,11 @@ class FlowForm(widgets.VBox):
             layout=_LAYOUT,
             style=_STYLE,
         )
-        self.name_hint = widgets.HTML(f"<small>{escape(NAME_RULE)}</small>")
+        self.name_hint = _under_inputs(widgets.HTML(escape(NAME_RULE)), "zen-hint")
         self.source_picker = widgets.Dropdown(description="Source", layout=_LAYOUT, style=_STYLE)
+        self.source_id = _under_inputs(widgets.HTML(), "zen-hint")
         self.target_picker = widgets.Dropdown(description="Target", layout=_LAYOUT, style=_STYLE)
-        self.target_type = widgets.HTML()
+        self.target_type = _under_inputs(widgets.HTML(), "zen-hint")
         self.description_field = widgets.Textarea(
             description="Description", placeholder="optional", layout=_LAYOUT, style=_STYLE
         )
@@ -61,28 +82,35 @@ class FlowForm(widgets.VBox):
             description="Create flow", button_style="primary", icon="plus", disabled=True
         )
         self.code_toggle = widgets.ToggleButton(description="Show as code", icon="code", value=False)
-        self.code = widgets.HTML()
+        self.why_off = _under_inputs(widgets.HTML(), "zen-hint")  # why "Create flow" is off
+        self.code = CodeView()
         self.result = widgets.HTML()
         for field in (self.name_field, self.source_picker, self.target_picker, self.description_field):
-            field.observe(self._changed, names="value")
+            field.observe(self._edited, names="value")
         self.plane_picker.observe(self._plane_changed, names="value")
         self.code_toggle.observe(self._changed, names="value")
         self.create_button.on_click(self.create)
         super().__init__(
             [
-                widgets.HTML("<b>Create a delivery flow</b>"),
+                stylesheet(),
+                widgets.HTML(FLOW_CSS, layout={"height": "0", "overflow": "hidden"}),
+                _under_inputs(widgets.HTML("Create a delivery flow"), "zen-title"),
                 self.plane_picker,
+                self.plane_id,
                 self.name_field,
                 self.name_hint,
                 self.source_picker,
+                self.source_id,
                 self.target_picker,
                 self.target_type,
                 self.description_field,
-                widgets.HBox([self.create_button, self.code_toggle]),
-                self.result,
+                _under_inputs(widgets.HBox([self.create_button, self.code_toggle])),
+                self.result,  # right after the buttons: what the last click did
+                self.why_off,  # right under the buttons when there is no result
                 self.code,
             ]
         )
+        style_form(self, "flow")
         self._load_plane()
 
     def __repr__(self) -> str:
@@ -93,6 +121,7 @@ class FlowForm(widgets.VBox):
     def _load_plane(self) -> None:
         plane = self.plane_picker.value
         if plane is None:
+            self._changed()
             return
         try:
             ingesters = self.client.list_ingesters(plane)
@@ -100,18 +129,15 @@ class FlowForm(widgets.VBox):
         except ZenError as error:
             # The old plane's choices must not stay: a flow would be sent to a plane they are not of.
             self._target_types = {}
-            _set_options(self.source_picker, [])
-            _set_options(self.target_picker, [])
+            set_options(self.source_picker, [])
+            set_options(self.target_picker, [])
             self._show_error(error)
             self._changed()
             return
         self.result.value = ""
         self._target_types = {target["id"]: target["type"] for target in targets}
-        _set_options(self.source_picker, [(f"{item.get('name')} ({item['id']})", item["id"]) for item in ingesters])
-        _set_options(
-            self.target_picker,
-            [(f"{target.get('name')} — {target['type']} ({target['id']})", target["id"]) for target in targets],
-        )
+        set_options(self.source_picker, [(option_label(item), item["id"]) for item in ingesters])
+        set_options(self.target_picker, [(option_label(target, with_type=True), target["id"]) for target in targets])
         self._changed()
 
     def _plane_changed(self, _change: Any = None) -> None:
@@ -132,69 +158,103 @@ class FlowForm(widgets.VBox):
         return body
 
     def problem(self) -> str | None:
-        """Why the form cannot be sent yet, or None."""
-        reason = name_problem(self.name_field.value.strip())
+        """Why the form cannot be sent yet (a phrase: "the name is empty"), or None."""
+        if self.plane_picker.value is None:
+            return "no plane is picked"
+        name = self.name_field.value.strip()
+        if not name:
+            return "the name is empty"
+        reason = name_problem(name)
         if reason:
-            return f"Name: {reason}"
+            return f"the name is not valid — {reason}"
         if self.source_picker.value is None:
-            return "Pick a source (the plane has no ingester)" if not self.source_picker.options else "Pick a source"
+            return (
+                "the plane has no source (ingester) to pick"
+                if not self.source_picker.options
+                else "no source is picked"
+            )
         if self.target_picker.value is None:
-            return "Pick a target"
+            return "the plane has no target to pick" if not self.target_picker.options else "no target is picked"
         return None
 
+    def _edited(self, _change: Any = None) -> None:
+        """A field the user changed: the last create's result was about the form before, so it goes."""
+        if not self._in_flight:
+            self.result.value = ""
+        self._changed()
+
     def _changed(self, _change: Any = None) -> None:
-        target = self.target_picker.value
-        self.target_type.value = (
-            f"<small>type: <code>{escape(self._target_types.get(target, ''))}</code></small>" if target else ""
-        )
+        self.plane_id.value = id_line(self.plane_picker)
+        self.source_id.value = id_line(self.source_picker)
+        self.target_type.value = id_line(self.target_picker, self._target_types.get(self.target_picker.value or ""))
+        self._show_name_state()
         problem = self.problem()
-        typed = bool(self.name_field.value)
-        self.name_hint.value = (
-            f"<small style='color:#b00'>{escape(problem)}</small>"
-            if problem and typed
-            else f"<small>{escape(NAME_RULE)}</small>"
-        )
         # After a create, the same request again could only be a double submit: wait for a change.
         repeat = problem is None and self.payload() == self._sent
-        self.create_button.disabled = problem is not None or self._in_flight or repeat
-        self.code.value = self._code_html() if self.code_toggle.value and problem is None else ""
+        why = problem or (REPEAT if repeat else None)
+        if not self._in_flight:
+            self.create_button.disabled = why is not None
+            self.create_button.tooltip = f"Create flow is off: {why}" if why else "Create this flow"
+            self.why_off.value = f"Create flow is off: {escape(why)}." if why else ""
+        if not self.code_toggle.value:
+            self.code.hide()
+        elif problem is not None:
+            self.code.explain(problem)
+        else:
+            self.code.show(self._snippets())
 
-    def _code_html(self) -> str:
+    def _show_name_state(self) -> None:
+        """The name's hint: the rule, or (once something is typed) what is wrong with it, on the field too."""
+        name = self.name_field.value.strip()
+        reason = name_problem(name) if name else None
+        mark_field(self.name_field, reason)
+        if reason:
+            self.name_hint.add_class("zen-problem")
+            self.name_hint.value = f"Not valid: {escape(reason)}."
+        else:
+            self.name_hint.remove_class("zen-problem")
+            self.name_hint.value = escape(NAME_RULE)
+
+    def _snippets(self) -> dict[str, str]:
         plane = self.plane_picker.value
         dialect = self.client.dialect.name
         if dialect == "v1":  # the v1 request names its plane in the body, written out
-            snippets = flow_request_snippets(self.payload(), plane, dialect=dialect)
-        else:
-            snippets = flow_request_snippets(self.payload(), None if plane == self.client.config.plane_id else plane)
-        blocks = "".join(
-            f"<div><b>{label}</b><pre style='white-space:pre-wrap'>{escape(snippets[key])}</pre></div>"
-            for key, label in (("curl", "curl"), ("python", "Python (requests)"), ("javascript", "JavaScript (fetch)"))
-        )
-        return f"<div><small>The token is read from $ZEN_API_TOKEN / the environment.</small>{blocks}</div>"
+            return flow_request_snippets(self.payload(), plane, dialect=dialect)
+        return flow_request_snippets(self.payload(), None if plane == self.client.config.plane_id else plane)
 
     # -- creating -------------------------------------------------------------------------------
 
     def _show_error(self, error: ZenError, extra: str = "") -> None:
         self.result.value = error_html(type(error).__name__, error.message, error.fix + extra, error._details())
 
+    def _free_name_fix(self, wanted: str) -> str:
+        """What the 409's fix lacks: a name that is free on the plane (nothing when the list cannot be read)."""
+        try:
+            taken = [flow["name"] for flow in self.client.iter_flows(self.plane_picker.value)]
+        except ZenError:
+            return ""
+        return f"\n`{free_name(wanted, taken)}` is free: type it in Name above, then click Create flow."
+
     def create(self, _button: Any = None) -> None:
         """Send the form (no-op while a request runs or the form is not valid)."""
         if self._in_flight or self.problem() is not None or self.payload() == self._sent:
             return
         self._in_flight = True
-        self.create_button.disabled = True
+        self.result.value = ""
+        self.why_off.value = ""
         payload = self.payload()
+        self.create_button.disabled = True  # so that busy() puts it back disabled: _changed() decides after
         try:
-            flow = self.client.create_flow(
-                name=payload["name"],
-                source=payload["source"],
-                target=payload["target"],
-                description=payload.get("description"),
-                plane=self.plane_picker.value,
-            )
+            with busy(self.create_button, "Creating…"):
+                flow = self.client.create_flow(
+                    name=payload["name"],
+                    source=payload["source"],
+                    target=payload["target"],
+                    description=payload.get("description"),
+                    plane=self.plane_picker.value,
+                )
         except FlowNameConflict as error:
-            taken = [flow["name"] for flow in self.client.iter_flows(self.plane_picker.value)]
-            self._show_error(error, f" A free name: '{free_name(payload['name'], taken)}'.")
+            self._show_error(error, self._free_name_fix(payload["name"]))
         except ZenError as error:
             self._show_error(error)
         else:
@@ -204,10 +264,3 @@ class FlowForm(widgets.VBox):
         finally:
             self._in_flight = False
             self._changed()
-
-
-def _set_options(picker: widgets.Dropdown, options: list[tuple[str, str]]) -> None:
-    """New choices for a picker, keeping its value when it is still a choice, else the first."""
-    kept = picker.value if any(value == picker.value for _, value in options) else None
-    picker.options = options
-    picker.value = kept if kept is not None else (options[0][1] if options else None)
