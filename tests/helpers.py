@@ -140,7 +140,7 @@ def client_for(target: sandbox_pkg.Sandbox | Api, **env: str) -> ZenClient:
     return ZenClient(ZenConfig(environ={**box.env(), **env}))
 
 
-PAGE_KEYS = {"hasMore", "nextCursor"}
+PAGE_KEYS = {"hasMore", "nextCursor", "total"}  # total: on the first page of flows, targets, attempts
 ERROR_KEYS = {"error", "code", "status", "message", "field", "request_id"}
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "code", "field", "request_id"}
 # The family's type name of each error status (contract section 4).

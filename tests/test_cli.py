@@ -100,7 +100,7 @@ def test_the_recipe_curl_with_the_printed_exports_creates_conflicts_and_lists(tm
 
         code, listing, status = run_in_shell(exports, RECIPE_LIST, env)
         assert (code, status) == (0, 200)
-        assert listing == {"deliveryFlows": [flow], "hasMore": False, "nextCursor": None}
+        assert listing == {"deliveryFlows": [flow], "hasMore": False, "nextCursor": None, "total": 1}
 
 
 def test_a_port_in_use_is_one_line_on_stderr_and_exit_1(tmp_path):

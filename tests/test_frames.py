@@ -162,14 +162,14 @@ def test_a_load_of_many_pages_shows_a_bar_only_when_asked(client, api, capfd):
 
 
 def test_the_progress_bar_shows_only_past_a_few_pages(capfd):
-    with PageProgress("Loading flows", enabled=True) as progress:
+    with PageProgress("flows", enabled=True) as progress:
         for _ in range(PAGES_BEFORE_BAR):
             progress.update(250)
         assert progress.bar is None
         progress.update(250)
         assert progress.bar is not None and progress.bar.n == 250 * (PAGES_BEFORE_BAR + 1)
     assert "Loading flows" in capfd.readouterr().err
-    with PageProgress("Loading flows", enabled=False) as progress:
+    with PageProgress("flows", enabled=False) as progress:
         for _ in range(10):
             progress.update(250)
         assert progress.bar is None

@@ -18,7 +18,7 @@ def _create_many(api, prefix: str, count: int) -> list[str]:
 
 def test_envelope_of_an_empty_and_a_short_list(api):
     body = api.get("{plane}/delivery-flows").json()
-    assert body == {"deliveryFlows": [], "hasMore": False, "nextCursor": None}
+    assert body == {"deliveryFlows": [], "hasMore": False, "nextCursor": None, "total": 0}
     _create_many(api, "flow", 3)
     body = api.get("{plane}/delivery-flows", params={"limit": 3}).json()
     assert len(body["deliveryFlows"]) == 3 and body["hasMore"] is False and body["nextCursor"] is None

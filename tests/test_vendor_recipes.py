@@ -168,7 +168,7 @@ def test_the_verify_step_lists_destinations_which_become_active(env, api):
         return done.stdout.splitlines()
 
     lines = listed()
-    assert lines[0] == "keys: ['destinations', 'hasMore', 'nextCursor']"  # the resource-named key, no "data"
+    assert lines[0] == "keys: ['destinations', 'hasMore', 'nextCursor', 'total']"  # the resource-named key, no "data"
     assert sorted(line.split()[-1] for line in lines[1:]) == [
         "stripe-productions-destination",
         "stripe-productions-destination-js",

@@ -42,7 +42,7 @@ from .objects import (
     Tenant,
 )
 from .transport import DEFAULT_TIMEOUT, Transport
-from .wire import list_items, next_cursor
+from .wire import Page, list_items, next_cursor
 
 Reader = Callable[[Mapping[str, Any]], dict[str, Any]]
 
@@ -130,18 +130,23 @@ class ZenClient:
 
         A v1 service lists newest first: all its pages are read, then given back in the
         recipe form's order (oldest first), so both forms give equal lists and frames.
+
+        The first page is a :class:`~zen_nb.wire.Page` whose ``total`` is the list's, when the
+        service gave one and it still counts what is yielded (no client-side ``keep``); the
+        loaders' progress bar reads it. Every other page's ``total`` is None.
         """
         pages = self._http.pages(path, {"limit": self.dialect.page_size, **params})
         if self.dialect.newest_first:
             items = [item for page in pages for item in page]
             items.reverse()
             pages = chunks(items, self.dialect.page_size)
-        for page in pages:
+        for number, page in enumerate(pages):
+            total = getattr(page, "total", None) if number == 0 and keep is None else None
             if read is not None:
                 page = [read(item) for item in page]
             if keep is not None:
                 page = [item for item in page if keep(item)]
-            yield page
+            yield Page(page, total)
 
     def _each(
         self,

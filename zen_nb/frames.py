@@ -6,7 +6,7 @@ read), so a large load needs little more memory than the finished frame.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -84,13 +84,15 @@ def load_flows(
     ``target_type`` filter on the server. Timestamps are
     ``datetime64[ns, UTC]``; ``status`` and ``target_type`` are categoricals; the other columns are
     :data:`STRING_DTYPE` (``string``; a missing ``description`` is ``<NA>``). ``progress``: a
-    tqdm bar for loads of more than a few pages (``None``: only in an interactive session).
+    tqdm bar for loads of more than a few pages (``None``: only in an interactive session), with
+    the list's total when the service gives one, then a closing line ``Loaded 1,001 flows in 0.4 s``.
     """
     client = client if client is not None else ZenClient()
     columns: dict[str, list[Any]] = {name: [] for name in FLOW_COLUMNS}
-    with PageProgress("Loading flows", progress) as bar:
+    with PageProgress("flows", progress) as bar:
         for plane_id in _plane_ids(client, planes):
-            for page in client.flow_pages(plane_id, status=status, source=source, target_type=target_type):
+            pages = client.flow_pages(plane_id, status=status, source=source, target_type=target_type)
+            for page in _counted(pages, bar):
                 _append_flows(columns, page, plane_id)
                 bar.update(len(page))
     return _flow_frame(columns)
@@ -116,14 +118,14 @@ def load_attempts(
     ``status`` are categoricals; ``attempt_number`` is ``int64``; ``response_status`` and
     ``latency_ms`` are nullable ``Int64`` (``<NA>`` while pending, or when a target never
     answered); the ids and ``error_code`` are :data:`STRING_DTYPE` (``string``; ``<NA>`` when
-    missing). ``progress``: a tqdm bar for loads of more than a few pages.
+    missing). ``progress``: a tqdm bar for loads of more than a few pages, as in :func:`load_flows`.
     """
     client = client if client is not None else ZenClient()
     columns: dict[str, list[Any]] = {name: [] for name in ATTEMPT_COLUMNS}
     filters = {"flow": flow, "event": event, "target": target, "status": status, "since": since, "until": until}
-    with PageProgress("Loading attempts", progress) as bar:
+    with PageProgress("attempts", progress) as bar:
         for plane_id in _plane_ids(client, planes):
-            for page in client.attempt_pages(plane_id, **filters):
+            for page in _counted(client.attempt_pages(plane_id, **filters), bar):
                 _append_attempts(columns, page)
                 bar.update(len(page))
     return _attempt_frame(columns)
@@ -187,6 +189,14 @@ def _plane_ids(client: ZenClient, planes: Any) -> list[str]:
         planes = [planes]
     ids = (str(plane["id"]) if isinstance(plane, Mapping) else str(plane) for plane in planes)
     return list(dict.fromkeys(ids))
+
+
+def _counted(pages: Iterable[list[dict[str, Any]]], bar: PageProgress) -> Iterator[list[dict[str, Any]]]:
+    """The pages of one list, telling the bar the list's total (its first page's, or None) as it begins."""
+    for number, page in enumerate(pages):
+        if number == 0:
+            bar.begin_list(getattr(page, "total", None))
+        yield page
 
 
 def _append_flows(columns: dict[str, list[Any]], page: list[dict[str, Any]], plane_id: str) -> None:

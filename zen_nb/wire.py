@@ -12,20 +12,54 @@ from dataclasses import dataclass
 from typing import Any
 
 # Wrapper keys no list item can live under: never mistaken for the list itself.
-_PAGING_KEYS = frozenset({"nextCursor", "next_cursor", "hasMore", "has_more", "total", "count"})
+_PAGING_KEYS = frozenset(
+    {"nextCursor", "next_cursor", "hasMore", "has_more", "total", "count", "totalCount", "total_count"}
+)
 
 
-def list_items(body: Any) -> list[Any]:
-    """The items of one list page: a bare array, ``data``, ``items``, or the one key holding a list."""
+class Page(list):  # type: ignore[type-arg]
+    """One page's items (a plain list to every reader), with the list's ``total`` when the page gave one.
+
+    The total travels with the page, through the transport's and the client's page iterators, to
+    the loaders' progress bar, without changing what any of them yields.
+    """
+
+    total: int | None = None
+
+    def __init__(self, items: Any = (), total: int | None = None) -> None:
+        super().__init__(items)
+        self.total = total
+
+
+def list_items(body: Any) -> Page:
+    """The items of one list page: a bare array, ``data``, ``items``, or the one key holding a list.
+
+    The :class:`Page` also carries :func:`list_total` of the body (None for a bare array).
+    """
     if isinstance(body, list):
-        return body
+        return Page(body)
     if not isinstance(body, dict):
-        return []
+        return Page()
+    total = list_total(body)
     for key in ("data", "items"):
         if isinstance(body.get(key), list):
-            return body[key]
+            return Page(body[key], total)
     lists = [value for key, value in body.items() if key not in _PAGING_KEYS and isinstance(value, list)]
-    return lists[0] if len(lists) == 1 else []
+    return Page(lists[0] if len(lists) == 1 else (), total)
+
+
+def list_total(body: Any) -> int | None:
+    """How many items the whole list holds, when the page says so: ``total`` or ``count``; else None.
+
+    Anything but a whole number of zero or more (a string, a bool, ``-1`` for "unknown") is no total.
+    """
+    if not isinstance(body, dict):
+        return None
+    for key in ("total", "count", "totalCount", "total_count"):
+        value = body.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+    return None
 
 
 def next_cursor(body: Any) -> str | None:

@@ -90,16 +90,38 @@ def decode_cursor(cursor: str | None, key: str) -> int:
 
 
 def page(
-    rows: Sequence[Any], limit: int, render: Callable[[Any], dict[str, Any]], key: str, *, items: str
+    rows: Sequence[Any],
+    limit: int,
+    render: Callable[[Any], dict[str, Any]],
+    key: str,
+    *,
+    items: str,
+    total: int | None = None,
 ) -> dict[str, Any]:
     """Build the envelope from up to ``limit + 1`` rows fetched after the cursor, in ``seq`` order.
 
     ``items`` is the list's resource key (``deliveryFlows``), which holds the rendered rows.
+    ``total`` (from :func:`first_page_total`) is written only when given: on a list's first page.
     """
     has_more = len(rows) > limit
     shown = rows[:limit]
-    return {
+    body: dict[str, Any] = {
         items: [render(row) for row in shown],
         "hasMore": has_more,
         "nextCursor": encode_cursor(shown[-1]["seq"], key) if has_more else None,
     }
+    if total is not None:
+        body["total"] = total
+    return body
+
+
+def first_page_total(cursor: str | None, rows: Sequence[Any], limit: int, count: Callable[[], int]) -> int | None:
+    """The list's ``total`` (rows matching its filters, across all pages) on its first page; None on the others.
+
+    Only the first page (no cursor) counts, so a long load costs one COUNT and a client's progress
+    bar knows its end from the start; a first page that is also the last is its own count.
+    Call it inside the snapshot that fetched ``rows``, so that the count and the page agree.
+    """
+    if cursor is not None:
+        return None
+    return count() if len(rows) > limit else len(rows)

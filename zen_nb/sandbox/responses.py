@@ -194,6 +194,18 @@ class _Page(_Answer):
     nextCursor: str | None = Field(description="pass as cursor for the next page; null when hasMore is false")  # noqa: N815
 
 
+class _CountedPage(_Page):
+    """A page of a list that also says how many items match its filters, on its first page."""
+
+    total: int = Field(
+        default=None,
+        ge=0,
+        description="how many items match the filters across all pages; on the first page only (the request "
+        "without a cursor), absent on the others: a loader knows the end of a long list from its first answer",
+        examples=[7875],
+    )
+
+
 class PlaneList(_Page):
     """A page of planes."""
 
@@ -212,19 +224,19 @@ class IngesterList(_Page):
     ingesters: list[Ingester]
 
 
-class TargetList(_Page):
+class TargetList(_CountedPage):
     """A page of targets."""
 
     destinations: list[Target]
 
 
-class FlowList(_Page):
+class FlowList(_CountedPage):
     """A page of delivery flows."""
 
     deliveryFlows: list[Flow]  # noqa: N815
 
 
-class AttemptList(_Page):
+class AttemptList(_CountedPage):
     """A page of delivery attempts."""
 
     deliveryAttempts: list[Attempt]  # noqa: N815

@@ -12,7 +12,7 @@ from .data.deliveries import queue_manual
 from .data.flows import flow_exists
 from .deps import PlaneDep, StoreDep, TenantDep
 from .errors import ApiError
-from .pagination import CursorParam, LimitParam, decode_cursor, list_key, page
+from .pagination import CursorParam, LimitParam, decode_cursor, first_page_total, list_key, page
 from .queue_bound import require_room
 from .reads import read_now
 from .timestamps import parse_timestamp
@@ -71,21 +71,20 @@ def list_attempts(
         until=until_at,
     )
     after = decode_cursor(cursor, key)
+    filters = {
+        "flow_id": flowId,
+        "event_id": eventId,
+        "target_id": targetId,
+        "status": status,
+        "since": since_at,
+        "until": until_at,
+    }
     with store.snapshot() as db:
-        rows = attempts.list_attempts(
-            db,
-            tenant.id,
-            plane_id,
-            after,
-            limit,
-            flow_id=flowId,
-            event_id=eventId,
-            target_id=targetId,
-            status=status,
-            since=since_at,
-            until=until_at,
+        rows = attempts.list_attempts(db, tenant.id, plane_id, after, limit, **filters)
+        total = first_page_total(
+            cursor, rows, limit, lambda: attempts.count_attempts(db, tenant.id, plane_id, **filters)
         )
-    return page(rows, limit, attempt_json, key, items="deliveryAttempts")
+    return page(rows, limit, attempt_json, key, items="deliveryAttempts", total=total)
 
 
 @router.get("/{attemptId:id}", summary="Get a delivery attempt")

@@ -22,7 +22,7 @@ from .data.tenants import Tenant
 from .deps import PlaneDep, StoreDep, TenantDep
 from .errors import ApiError
 from .ids import new_id
-from .pagination import CursorParam, LimitParam, decode_cursor, list_key, page
+from .pagination import CursorParam, LimitParam, decode_cursor, first_page_total, list_key, page
 from .reads import read_now
 from .schemas import FlowCreate, FlowUpdate, TargetRef
 
@@ -173,7 +173,13 @@ def list_flows(
             db, tenant.id, plane_id, after, limit, status=status, source=source, target_type=targetType
         )
         targets = flows.targets_of(db, [row["id"] for row in rows[:limit]])
-    return page(rows, limit, lambda row: flow_json(row, targets[row["id"]]), key, items="deliveryFlows")
+        total = first_page_total(
+            cursor,
+            rows,
+            limit,
+            lambda: flows.count_flows(db, tenant.id, plane_id, status=status, source=source, target_type=targetType),
+        )
+    return page(rows, limit, lambda row: flow_json(row, targets[row["id"]]), key, items="deliveryFlows", total=total)
 
 
 @router.get("/{flowId:id}", summary="Get a delivery flow")

@@ -17,7 +17,7 @@ from .deps import PlaneDep, StoreDep, TenantDep
 from .destinations import url_problem
 from .errors import ApiError
 from .ids import new_id
-from .pagination import CursorParam, LimitParam, decode_cursor, list_key, page
+from .pagination import CursorParam, LimitParam, decode_cursor, first_page_total, list_key, page
 from .reads import read_now
 from .schemas import TargetCreate, TargetUpdate
 
@@ -110,7 +110,8 @@ def list_targets(
     after = decode_cursor(cursor, key)
     with store.snapshot() as db:
         rows = targets.list_targets(db, tenant.id, plane_id, after, limit, type=type)
-    return page(rows, limit, target_json, key, items="destinations")
+        total = first_page_total(cursor, rows, limit, lambda: targets.count_targets(db, tenant.id, plane_id, type=type))
+    return page(rows, limit, target_json, key, items="destinations", total=total)
 
 
 async def get_target(store: StoreDep, tenant: TenantDep, plane_id: PlaneDep, targetId: str) -> dict:  # noqa: N803

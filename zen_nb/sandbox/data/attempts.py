@@ -151,6 +151,13 @@ def list_attempts(
     return db.execute(sql + " ORDER BY seq LIMIT ?", (*params, limit + 1)).fetchall()
 
 
+def count_attempts(db: sqlite3.Connection, tenant_id: str, plane_id: str, **filters: str | None) -> int:
+    """How many of the plane's attempts match ``filters`` (those of :func:`list_attempts`), across all pages."""
+    where, params = filters_sql("", **filters)
+    sql = f"SELECT COUNT(*) FROM attempts WHERE tenant_id = ? AND plane_id = ?{where}"  # noqa: S608
+    return db.execute(sql, (tenant_id, plane_id, *params)).fetchone()[0]
+
+
 def filters_sql(
     alias: str, *, since: str | None = None, until: str | None = None, **equal: str | None
 ) -> tuple[str, list[Any]]:

@@ -127,8 +127,31 @@ def list_flows(
     target_type: str | None = None,
 ) -> list[sqlite3.Row]:
     """A page of the plane's flows (``limit + 1`` rows after position ``after``), filtered."""
-    sql = "SELECT * FROM flows f WHERE f.tenant_id = ? AND f.plane_id = ? AND f.seq > ?"
-    params: list[Any] = [tenant_id, plane_id, after]
+    where, params = _flow_filters(tenant_id, plane_id, status, source, target_type)
+    sql = f"SELECT * FROM flows f WHERE {where} AND f.seq > ? ORDER BY f.seq LIMIT ?"  # noqa: S608
+    return db.execute(sql, (*params, after, limit + 1)).fetchall()
+
+
+def count_flows(
+    db: sqlite3.Connection,
+    tenant_id: str,
+    plane_id: str,
+    *,
+    status: str | None = None,
+    source: str | None = None,
+    target_type: str | None = None,
+) -> int:
+    """How many of the plane's flows match the filters, across all pages (a list's ``total``)."""
+    where, params = _flow_filters(tenant_id, plane_id, status, source, target_type)
+    return db.execute(f"SELECT COUNT(*) FROM flows f WHERE {where}", params).fetchone()[0]  # noqa: S608
+
+
+def _flow_filters(
+    tenant_id: str, plane_id: str, status: str | None, source: str | None, target_type: str | None
+) -> tuple[str, list[Any]]:
+    """The WHERE conditions of a flow list (on alias ``f``) and their parameters: one place for page and count."""
+    sql = "f.tenant_id = ? AND f.plane_id = ?"
+    params: list[Any] = [tenant_id, plane_id]
     if status is not None:
         sql += " AND f.status = ?"
         params.append(status)
@@ -141,7 +164,7 @@ def list_flows(
             " AND t.plane_id = ft.plane_id AND t.id = ft.target_id WHERE ft.flow_id = f.id AND t.type = ?)"
         )
         params.append(target_type)
-    return db.execute(sql + " ORDER BY f.seq LIMIT ?", (*params, limit + 1)).fetchall()
+    return sql, params
 
 
 def update_flow(db: sqlite3.Connection, row: sqlite3.Row, changes: dict[str, Any]) -> sqlite3.Row:

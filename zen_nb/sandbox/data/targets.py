@@ -99,6 +99,16 @@ def list_targets(
     return db.execute(sql + " ORDER BY seq LIMIT ?", (*params, limit + 1)).fetchall()
 
 
+def count_targets(db: sqlite3.Connection, tenant_id: str, plane_id: str, type: str | None = None) -> int:  # noqa: A002
+    """How many of the plane's targets (of ``type``, when given) there are, across all pages."""
+    sql = "SELECT COUNT(*) FROM targets WHERE tenant_id = ? AND plane_id = ?"
+    params: list[Any] = [tenant_id, plane_id]
+    if type is not None:
+        sql += " AND type = ?"
+        params.append(type)
+    return db.execute(sql, params).fetchone()[0]
+
+
 def update_target(db: sqlite3.Connection, row: sqlite3.Row, changes: dict[str, Any]) -> sqlite3.Row:
     """Apply ``changes`` (a subset of :data:`UPDATABLE`; ``config`` an object) to the target of ``row``.
 
