@@ -25,12 +25,20 @@ ABSOLUTE_PATH_PATTERN = re.compile(
 )
 
 
+# What ipykernel reports as ``language_info`` (its kernel_info reply) and JupyterLab writes into a
+# notebook as soon as the kernel starts: a saved notebook must already hold it, whole, or every
+# recipe shows as modified the moment it is opened.
+LANGUAGE_INFO_KEYS = ("name", "version", "mimetype", "file_extension", "pygments_lexer", "codemirror_mode")
+
+
 def clean_metadata(notebook: Any) -> None:
-    """Drop what a save should not keep: widget state, timings, and the interpreter's exact version."""
+    """Drop what a save should not keep: widget state and timings.
+
+    ``language_info`` is kept whole, as the kernel reported it (the interpreter's version with
+    it): JupyterLab sets it from the kernel when a notebook opens, and a notebook saved with less
+    is marked modified before anything has run, and rewritten when the user saves it.
+    """
     notebook.metadata.pop("widgets", None)
-    language = notebook.metadata.get("language_info")
-    if language is not None:
-        notebook.metadata["language_info"] = {"name": language.get("name", "python")}
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
         cell.metadata.pop("widgets", None)
@@ -70,6 +78,13 @@ def problems(notebook: Any, secrets: Iterable[str] = ()) -> list[str]:
         found.append("metadata.kernelspec (name and display_name) is missing: nbval and Jupyter need it")
     if "widgets" in notebook.get("metadata", {}):
         found.append("metadata.widgets holds saved widget state: save without it")
+    language = notebook.get("metadata", {}).get("language_info", {})
+    missing = [key for key in LANGUAGE_INFO_KEYS if key not in language]
+    if missing:
+        found.append(
+            f"metadata.language_info lacks {', '.join(missing)}: save it whole, as the kernel reports it "
+            "(JupyterLab adds it on opening, and the recipe then shows as modified)"
+        )
     for number, cell in enumerate(notebook.get("cells", [])):
         where = f"cell {number}"
         tags = cell.get("metadata", {}).get("tags", [])

@@ -11,25 +11,23 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from zen_nb import ZenClient, ZenConfig, local_sandbox
+from zen_nb.fixes import BY_CODE as FIXES
 from zen_nb.lab import free_port
 from zen_nb.sandbox import DEMO_ADAPTER_ID, DEMO_PLANE_ID, DEMO_TENANT_ID, DEMO_TOKEN
 
 from browser import (
     INSTALL,
-    SCREENSHOTS,
-    TIMEOUT_MS,
     NotebookPage,
     chromium_or_skip,
     launched_chromium,
-    start_lab,
-    stop_lab,
+    page_for_test,
+    running_lab,
 )
 from processes import CliLab
 
@@ -40,19 +38,16 @@ from playwright.sync_api import Browser, expect  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-# The line of a form that says what its last button did: the one right after the buttons.
-OUTCOME = ".widget-hbox + .widget-html"
+# What a form says its last button did: its message box (an error, a success, a busy line).
+MESSAGE = ".zen-message"
 FLOW_NAME = "browser-made-invoices-flow"
 TAKEN_NAME = "production-invoice-claims-flow"  # made by the recipe's own curl cell, above the form
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[CliLab, Path]]:
-    process, recipes = start_lab(tmp_path_factory.mktemp("browser-lab"), free_port(18988))
-    try:
-        yield process, recipes
-    finally:
-        stop_lab(process)
+    with running_lab(tmp_path_factory.mktemp("browser-lab"), free_port(18988)) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -64,17 +59,8 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
 @pytest.fixture
 def notebook(lab, browser, request: pytest.FixtureRequest) -> Iterator[NotebookPage]:
     """A fresh browser context on the module's Lab; its screenshots in a folder named for the test."""
-    folder = SCREENSHOTS / request.node.name
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    context.set_default_timeout(TIMEOUT_MS)
-    expect.set_options(timeout=TIMEOUT_MS)  # assertions wait as long as actions (their default is 5 s)
-    request.node.user_properties.append(("screenshots", str(folder)))  # listed at the end by conftest.py
-    try:
-        yield NotebookPage(context.new_page(), *lab, folder)
-    finally:
-        context.close()
+    with page_for_test(browser, lab, request) as page:
+        yield page
 
 
 @pytest.fixture
@@ -96,11 +82,16 @@ def assert_saved_without_token(saved: dict) -> dict:
     return state
 
 
-def option_label(picker, ends_with: str) -> str:
-    """The label of the picker's option for ``ends_with`` (labels are "name (id)")."""
+def option_label(picker, name: str) -> str:
+    """The label of the picker's option for the item named ``name`` (labels are "name" or "name — type").
+
+    The ids are not in the labels (a narrow picker cut them off): the line under the picker shows them.
+    """
     labels = [label.strip() for label in picker.locator("option").all_inner_texts()]
-    (label,) = [label for label in labels if label.endswith(ends_with)]
-    return label
+    # ipywidgets writes the label's spaces as no-break spaces
+    matching = [label for label in labels if label.replace("\xa0", " ").split(" — ")[0] == name]
+    assert len(matching) == 1, f"not one option for {name!r} in {labels}"
+    return matching[0]
 
 
 def test_setup_form_in_00_checks_the_typed_values_and_applies_them(notebook):
@@ -108,7 +99,7 @@ def test_setup_form_in_00_checks_the_typed_values_and_applies_them(notebook):
     notebook.open("00-setup-environment.ipynb")
     assert notebook.run_all(), "a cell of 00-setup-environment failed in JupyterLab"
     form = notebook.form("Zen Mesh environment")
-    status = form.locator(OUTCOME)
+    status = form.locator(MESSAGE)
     token = form.locator("input[type=password]")
     with notebook.step("opened", form):
         expect(status).to_contain_text("Environment complete")
@@ -164,17 +155,18 @@ def test_flow_form_in_02_creates_exactly_the_typed_flow_and_shows_a_taken_name(n
     before = {flow.id for flow in api.iter_flows()}
     form = notebook.form("Create a delivery flow")
     create = form.get_by_role("button", name="Create flow")
-    result = form.locator(OUTCOME)
+    result = form.locator(f"{MESSAGE}, .zen-object").first  # one at a time: the last outcome
     with notebook.step("opened", form):
         expect(create).to_be_disabled()  # nothing typed yet
 
     with notebook.step("filled", form):
         form.get_by_label("Name", exact=True).fill(FLOW_NAME)
         source = form.get_by_label("Source", exact=True)
-        source.select_option(label=option_label(source, "(ingester_github)"))
+        source.select_option(label=option_label(source, "github"))
+        expect(form).to_contain_text("id ingester_github")  # the line under the picker
         target = form.get_by_label("Target", exact=True)
-        target.select_option(label=option_label(target, "(dest_http_orders_webhook)"))
-        expect(form).to_contain_text("type: http")
+        target.select_option(label=option_label(target, "orders-webhook"))
+        expect(form).to_contain_text("type http · id dest_http_orders_webhook")
         form.get_by_label("Description", exact=True).fill("made in a browser")
         expect(create).to_be_enabled()
 
@@ -198,8 +190,8 @@ def test_flow_form_in_02_creates_exactly_the_typed_flow_and_shows_a_taken_name(n
         create.click()
         expect(result).to_contain_text("FlowNameConflict")
         expect(result).to_contain_text("HTTP 409")
-        expect(result).to_contain_text("Fix: A flow with the same name already exists")
-        expect(result).to_contain_text(f"A free name: '{TAKEN_NAME}-2'")
+        expect(result).to_contain_text(FIXES["flow_name_conflict"].split(" (")[0])  # the fix, after the message
+        expect(result).to_contain_text(f"{TAKEN_NAME}-2 is free")
     assert {flow.id for flow in api.iter_flows()} == before | {shown_id}
 
     with notebook.step("saved", form):
