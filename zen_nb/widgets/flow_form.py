@@ -84,7 +84,7 @@ class FlowForm(widgets.VBox):
         self.code_toggle = widgets.ToggleButton(description="Show as code", icon="code", value=False)
         self.why_off = _under_inputs(widgets.HTML(), "zen-hint")  # why "Create flow" is off
         self.code = CodeView()
-        self.result = widgets.HTML()
+        self.result = _under_inputs(widgets.HTML())  # under the inputs, as the setup form's status
         for field in (self.name_field, self.source_picker, self.target_picker, self.description_field):
             field.observe(self._edited, names="value")
         self.plane_picker.observe(self._plane_changed, names="value")
