@@ -21,23 +21,15 @@ from ..names import NAME_RULE, free_name, name_problem
 from .busy import busy
 from .choices import id_line, option_label, set_options
 from .code_view import CodeView
-from .theme import mark_field, style_form, stylesheet
+from .theme import INPUT_LAYOUT, mark_field, style_form, stylesheet, under_inputs
 
-# The widget's own 2 px margins: a width of 100 % would overflow a narrow cell by them.
-_LAYOUT = {"width": "min(calc(100% - 4px), 560px)"}
+_LAYOUT = INPUT_LAYOUT
 _STYLE = {"description_width": "110px"}
 REPEAT = "this flow was just created; change a field to create another"
 # The ids under the pickers are code; the hint's muted colour on the code background is 4.47 : 1 (AA wants 4.5).
 FLOW_CSS = (
     "<style>.zen-form-flow .zen-hint:not(.zen-problem) code { color: var(--jp-content-font-color1, #1a1a1a); }</style>"
 )
-
-
-def _under_inputs(widget: widgets.DOMWidget, *classes: str) -> widgets.DOMWidget:
-    """``widget`` lined up with the inputs (after the labels), with ``classes`` added."""
-    for name in ("zen-under-inputs", *classes):
-        widget.add_class(name)
-    return widget
 
 
 class FlowForm(widgets.VBox):
@@ -62,7 +54,7 @@ class FlowForm(widgets.VBox):
             layout=_LAYOUT,
             style=_STYLE,
         )
-        self.plane_id = _under_inputs(widgets.HTML(), "zen-hint")
+        self.plane_id = under_inputs(widgets.HTML(), "zen-hint")
         self.name_field = widgets.Text(
             description="Name",
             placeholder="e.g. production-invoice-claims-flow",
@@ -70,11 +62,11 @@ class FlowForm(widgets.VBox):
             layout=_LAYOUT,
             style=_STYLE,
         )
-        self.name_hint = _under_inputs(widgets.HTML(escape(NAME_RULE)), "zen-hint")
+        self.name_hint = under_inputs(widgets.HTML(escape(NAME_RULE)), "zen-hint")
         self.source_picker = widgets.Dropdown(description="Source", layout=_LAYOUT, style=_STYLE)
-        self.source_id = _under_inputs(widgets.HTML(), "zen-hint")
+        self.source_id = under_inputs(widgets.HTML(), "zen-hint")
         self.target_picker = widgets.Dropdown(description="Target", layout=_LAYOUT, style=_STYLE)
-        self.target_type = _under_inputs(widgets.HTML(), "zen-hint")
+        self.target_type = under_inputs(widgets.HTML(), "zen-hint")
         self.description_field = widgets.Textarea(
             description="Description", placeholder="optional", layout=_LAYOUT, style=_STYLE
         )
@@ -82,9 +74,9 @@ class FlowForm(widgets.VBox):
             description="Create flow", button_style="primary", icon="plus", disabled=True
         )
         self.code_toggle = widgets.ToggleButton(description="Show as code", icon="code", value=False)
-        self.why_off = _under_inputs(widgets.HTML(), "zen-hint")  # why "Create flow" is off
+        self.why_off = under_inputs(widgets.HTML(), "zen-hint")  # why "Create flow" is off
         self.code = CodeView()
-        self.result = _under_inputs(widgets.HTML())  # under the inputs, as the setup form's status
+        self.result = under_inputs(widgets.HTML())  # under the inputs, as the setup form's status
         for field in (self.name_field, self.source_picker, self.target_picker, self.description_field):
             field.observe(self._edited, names="value")
         self.plane_picker.observe(self._plane_changed, names="value")
@@ -94,7 +86,7 @@ class FlowForm(widgets.VBox):
             [
                 stylesheet(),
                 widgets.HTML(FLOW_CSS, layout={"height": "0", "overflow": "hidden"}),
-                _under_inputs(widgets.HTML("Create a delivery flow"), "zen-title"),
+                under_inputs(widgets.HTML("Create a delivery flow"), "zen-title"),
                 self.plane_picker,
                 self.plane_id,
                 self.name_field,
@@ -104,7 +96,7 @@ class FlowForm(widgets.VBox):
                 self.target_picker,
                 self.target_type,
                 self.description_field,
-                _under_inputs(widgets.HBox([self.create_button, self.code_toggle])),
+                under_inputs(widgets.HBox([self.create_button, self.code_toggle])),
                 self.result,  # right after the buttons: what the last click did
                 self.why_off,  # right under the buttons when there is no result
                 self.code,

@@ -30,10 +30,9 @@ from ..hints import INSTALL_SANDBOX, SANDBOX_COMMAND, code
 from ..joining import join
 from . import setup_messages as say
 from .busy import busy
-from .theme import mark_field, style_form, stylesheet
+from .theme import INPUT_LAYOUT, mark_field, style_form, stylesheet, under_inputs
 
-# 4 px less than the row: ipywidgets puts a 2 px margin either side, which at 150 % zoom overflowed.
-_LAYOUT = {"width": "min(calc(100% - 4px), 560px)"}
+_LAYOUT = INPUT_LAYOUT
 _STYLE = {"description_width": "140px"}
 _TOKEN_SET = "set (hidden): type a new token to replace it"
 _TOKEN_UNSET = "not set: paste your API token, then press Enter"
@@ -133,7 +132,7 @@ class SetupForm(widgets.VBox):
             layout={"width": "auto"},
         )
         self.status = widgets.HTML(layout={"max_width": "100%"})
-        self.status.add_class("zen-under-inputs")
+        under_inputs(self.status)
         self.status.add_class("zen-status")
         self.fields = {
             "ZEN_API_BASE": self.base_field,
@@ -152,7 +151,7 @@ class SetupForm(widgets.VBox):
         self.check_button.on_click(self.check_connection)
         self.apply_button.on_click(self.apply)
         buttons = widgets.HBox([self.sandbox_button, self.check_button, self.apply_button], layout=_ROW)
-        buttons.add_class("zen-under-inputs")
+        under_inputs(buttons)
         joining = widgets.HBox([self.code_field, self.join_button], layout=_CODE_ROW)
         title = widgets.HTML("Zen Mesh environment")
         title.add_class("zen-title")

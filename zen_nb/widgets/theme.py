@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-#: how wide the labels in front of the inputs are (hints and buttons start after them)
-LABEL_WIDTH = {"setup": "140px", "flow": "110px"}
-#: the widest an input row gets; messages are held to the same measure
-FORM_WIDTH = "560px"
+#: an input row's layout: 4 px less than the row, since ipywidgets puts a 2 px margin either side
+#: (a width of 100 % overflowed by them at 150 % zoom); never wider than 560 px
+INPUT_LAYOUT = {"width": "min(calc(100% - 4px), 560px)"}
 
 STYLESHEET = """
 <style>
@@ -101,9 +100,16 @@ def stylesheet() -> widgets.HTML:
 
 
 def style_form(form: widgets.Box, kind: str) -> None:
-    """Give ``form`` the root class and its label width (``kind``: a key of :data:`LABEL_WIDTH`)."""
+    """Give ``form`` the root class and its label width (``kind``: ``setup``, 140 px, or ``flow``, 110 px)."""
     form.add_class("zen-form")
     form.add_class(f"zen-form-{kind}")
+
+
+def under_inputs(widget: widgets.DOMWidget, *classes: str) -> widgets.DOMWidget:
+    """``widget`` lined up with the inputs (after the labels), with ``classes`` added."""
+    for name in ("zen-under-inputs", *classes):
+        widget.add_class(name)
+    return widget
 
 
 def mark_field(field: widgets.DOMWidget, problem: str | None) -> None:
