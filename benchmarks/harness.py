@@ -53,9 +53,12 @@ def floor_load(env: dict[str, str], collection: str) -> pd.DataFrame:
     url = f"{env['ZEN_API_BASE']}/tenants/{env['ZEN_TENANT_ID']}/clusters/{env['ZEN_PLANE_ID']}/{collection}"
     records: list[dict] = []
     params: dict[str, object] = {"limit": 250}
+    # A page holds its items under the collection's camelCase name (zen-api.md: "deliveryFlows").
+    first, *rest = collection.split("-")
+    key = first + "".join(word.title() for word in rest)
     while True:
         body = json.loads(session.get(url, params=params, timeout=60).content)
-        records.extend(body["data"])
+        records.extend(body[key])
         if not body["hasMore"]:
             break
         params["cursor"] = body["nextCursor"]

@@ -48,6 +48,7 @@ GOAL_MS = 50.0
 CREATOR_PROCESSES = 4  # 16 clients as 4 processes of 4 threads: fewer processes than clients on 2 cores
 TIMEOUT_S = 2400.0  # a stalled request (or a slow simulate under load) is a figure to report, not an error
 START_TIMEOUT_S = 120.0  # a client process that never reaches the start line breaks the barrier
+PHASES = ("alone", "load", "create")
 
 
 @dataclass
@@ -233,18 +234,36 @@ def setup_flows(base_url: str, tag: str, count: int = 4) -> list[str]:
     return ids
 
 
-def run(sandbox: SandboxProcess, settings: Settings) -> None:
-    """The three phases against ``sandbox``, printing the tables as they are measured."""
+def run(sandbox: SandboxProcess, settings: Settings, phases: tuple[str, ...] = PHASES) -> dict[str, Any]:
+    """The phases against ``sandbox`` (all three unless ``phases`` names fewer), printing the tables
+    as they are measured; the figures, for ``run.py``'s goals table: ``p99_ms`` per GET under load
+    (with its errors and max), ``flows_per_s`` per number of clients."""
     base = sandbox.base_url
     tag = f"load-{secrets.token_hex(3)}"
     flow_ids = setup_flows(base, tag)
-    flow_id = flow_ids[0]
+    figures: dict[str, Any] = {}
+    if "alone" in phases or "load" in phases:
+        figures.update(_latency(sandbox, settings, phases, flow_ids, tag))
+    if "create" in phases:
+        figures["flows_per_s"] = _throughput(base, tag, settings)
+    return figures
+
+
+def _latency(
+    sandbox: SandboxProcess, settings: Settings, phases: tuple[str, ...], flow_ids: list[str], tag: str
+) -> dict[str, Any]:
+    """Phases 1 and 2 (those in ``phases``): the GETs' latency alone and under load."""
+    base, flow_id = sandbox.base_url, flow_ids[0]
+    figures: dict[str, Any] = {}
     print("| phase | endpoint | count | p50 (ms) | p99 (ms) | max (ms) | errors |")
     print("|---|---|---:|---:|---:|---:|---:|")
 
-    results = run_clients(probes(base, flow_id, settings.probes, settings.gap_s))
-    print(latency_row("alone", "GET /health", merged(results, "health")))
-    print(latency_row("alone", "GET flow", merged(results, "flow")))
+    if "alone" in phases:
+        results = run_clients(probes(base, flow_id, settings.probes, settings.gap_s))
+        print(latency_row("alone", "GET /health", merged(results, "health")))
+        print(latency_row("alone", "GET flow", merged(results, "flow")))
+    if "load" not in phases:
+        return figures
 
     simulated: dict[str, Any] = {}
 
@@ -265,11 +284,32 @@ def run(sandbox: SandboxProcess, settings: Settings) -> None:
     answer = {key: value for key, value in simulated["answer"].items() if isinstance(value, int | float)}
     print(f"\nsimulate of {settings.events:,} events: {simulated['seconds']:.1f} s ({answer})")
     health, flow = merged(results, "health"), merged(results, "flow")
+    figures["events"], figures["simulate_s"] = settings.events, simulated["seconds"]
+    figures["under_load"] = {name: summary(timings) for name, timings in (("GET /health", health), ("GET flow", flow))}
     if health.seconds and flow.seconds:
         worst = max(percentile(health.seconds, 99), percentile(flow.seconds, 99))
         verdict = "met" if worst <= GOAL_MS and not health.errors and not flow.errors else "missed"
         print(f"goal p99 ≤ {GOAL_MS:.0f} ms under load for both GETs: {verdict} (worst p99 {worst:.1f} ms)")
+    return figures
 
+
+def summary(timings: Timings) -> dict[str, Any]:
+    """Count, p50, p99 and max (ms) of answered requests, and the failures, as plain values."""
+    values = timings.seconds
+    if not values:
+        return {"count": 0, "p50_ms": None, "p99_ms": None, "max_ms": None, "errors": dict(timings.errors)}
+    return {
+        "count": len(values),
+        "p50_ms": percentile(values, 50),
+        "p99_ms": percentile(values, 99),
+        "max_ms": max(values) * 1000,
+        "errors": dict(timings.errors),
+    }
+
+
+def _throughput(base: str, tag: str, settings: Settings) -> dict[int, float]:
+    """Phase 3: flows created per second with each number of clients of ``settings.clients``."""
+    rates: dict[int, float] = {}
     print(f"\n| clients | flows created in {settings.create_s:g} s | flows/s | p50 (ms) | p99 (ms) | errors |")
     print("|---:|---:|---:|---:|---:|---:|")
     for clients in settings.clients:
@@ -279,6 +319,8 @@ def run(sandbox: SandboxProcess, settings: Settings) -> None:
         p50, p99 = (percentile(created.seconds, 50), percentile(created.seconds, 99)) if count else (0.0, 0.0)
         rate = count / settings.create_s
         print(f"| {clients} | {count:,} | {rate:.0f} | {p50:.1f} | {p99:.1f} | {errors} |")
+        rates[clients] = rate
+    return rates
 
 
 def describe(source: Path) -> str:

@@ -202,6 +202,8 @@ def test_openapi_documents_every_path_of_the_api(sandbox):
         attempts + "/{attemptId}": {"get"},
         attempts + "/{attemptId}/retry": {"post"},
         "/_sandbox/delivery": {"get", "put"},
+        "/_sandbox/faults": {"get", "post", "put", "delete"},
+        "/_sandbox/faults/{ruleId}": {"get", "delete"},
         "/_sandbox/tenants/{tenantId}/clusters/{planeId}/targets/{targetId}/outcome": {"put", "delete"},
         "/_sandbox/simulate": {"post"},
         "/_sandbox/class": {"get"},

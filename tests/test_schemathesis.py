@@ -77,6 +77,7 @@ STEPS = 8  # calls per sequence, at most
 NOT_FUZZED = {
     "POST /_sandbox/reset": "wipes the database under the running scenarios",
     "POST /_sandbox/simulate": "may be asked for 200,000 events per call",
+    "POST /_sandbox/faults": "a rule it adds fails the requests of every other operation (tests/test_faults_*.py)",
 }
 
 # Refusals that depend on the stored state, not on the request's shape: (status, code, field).

@@ -183,6 +183,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="SQLite database file (default: sandbox.sqlite3 in your data directory; ':memory:' for a throwaway one)",
     )
+    sandbox.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="a fault rule in force from the start, key=value pairs (repeatable), e.g. "
+        "'status=503,probability=0.3,methods=POST,path=/tenants/*/clusters/*/delivery-flows'; see /_sandbox/faults",
+    )
     _add_class_commands(commands)
 
     lab = commands.add_parser(

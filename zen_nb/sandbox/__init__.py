@@ -16,9 +16,13 @@ import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 from ..vocabulary import ENV_ADAPTER_ID, ENV_API_BASE, ENV_API_TOKEN, ENV_PLANE_ID, ENV_TENANT_ID, SANDBOX_HOST
 from .seed import DEMO_ADAPTER_ID, DEMO_PLANE_ID, DEMO_TENANT_ID, DEMO_TOKEN
+
+if TYPE_CHECKING:
+    from .fault_switch import FaultRules
 
 __all__ = [
     "DEMO_ADAPTER_ID",
@@ -88,6 +92,21 @@ class Sandbox:
             ENV_PLANE_ID: self.plane_id,
             ENV_ADAPTER_ID: self.adapter_id,
         }
+
+    def faults(self, *rules: dict[str, Any], **rule: Any) -> FaultRules:
+        """Fault rules in force for a ``with`` block: ``with box.faults(status=503, probability=0.3) as f:``.
+
+        Keywords are one rule, in Python's names (``latency_ms``, ``latency_spread_ms``,
+        ``after_commit``) or the API's; each dict given is one more rule. On entering, the rules
+        are added (a refused one raises :class:`~.fault_switch.FaultRuleRefused` naming the field,
+        and none stays); on exit, exactly these are removed. ``f.hits`` counts their faults.
+        """
+        from .fault_switch import FaultRules, rule_json
+
+        specs = [rule_json(spec) for spec in rules] + ([rule_json(rule)] if rule else [])
+        if not specs:
+            raise ValueError("give a fault rule, e.g. box.faults(status=503, probability=0.3)")
+        return FaultRules(self.base_url, self.admin_token, specs)
 
     def stop(self) -> None:
         """Stop serving and close the database. Safe to call twice."""

@@ -15,6 +15,7 @@ from . import (
     routes_class,
     routes_events,
     routes_exercises,
+    routes_faults,
     routes_flows,
     routes_targets,
     v1,
@@ -25,6 +26,8 @@ from .data import Store
 from .delivery import Deliverer
 from .docs import add_docs
 from .error_handlers import install_error_handlers
+from .fault_middleware import FaultMiddleware
+from .faults import FaultEngine
 from .hosts import LOOPBACK_ONLY, AllowedHosts, HostMiddleware
 from .idempotency import IdempotencyMiddleware
 from .join_limit import JoinLimiter
@@ -49,10 +52,11 @@ def create_app(
     limiter: RateLimiter,
     hosts: AllowedHosts = LOOPBACK_ONLY,
     join_limiter: JoinLimiter | None = None,
+    faults: FaultEngine | None = None,
 ) -> FastAPI:
     """Build the app on a store, answering only to ``hosts``. Middlewares run outermost first in
     the order listed below. ``join_limiter`` counts failed class joins per address (10 a minute
-    unless given)."""
+    unless given); ``faults`` holds the fault rules in force at the start (none unless given)."""
     deliverer = Deliverer(store)
 
     @asynccontextmanager
@@ -78,10 +82,12 @@ def create_app(
     app.state.admin_token = admin_token
     app.state.deliverer = deliverer
     app.state.join_limiter = join_limiter or JoinLimiter()
+    app.state.faults = faults if faults is not None else FaultEngine()
     for router in (
         routes_admin.health_router,
         routes_admin.simulate_router,
         routes_admin.router,
+        routes_faults.router,
         routes_catalog.router,
         routes_targets.router,
         routes_targets.alias_router,
@@ -102,6 +108,9 @@ def create_app(
     app.add_middleware(IdempotencyMiddleware, store=store)
     app.add_middleware(AuthMiddleware, store=store)
     app.add_middleware(RateLimitMiddleware, limiter=limiter, store=store, admin_token=admin_token)
+    # Before rate limit and auth, as a gateway's 503 is; around idempotency and the routes, so that an
+    # afterCommit fault replaces an answer that was stored and committed (see fault_middleware.py).
+    app.add_middleware(FaultMiddleware, engine=app.state.faults)
     app.add_middleware(PathMiddleware)
     app.add_middleware(HostMiddleware, hosts=hosts)  # inside RequestContext only, so a 403 has a request id
     app.add_middleware(RequestContextMiddleware)

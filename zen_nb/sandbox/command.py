@@ -30,6 +30,7 @@ from .admin_token import FILE_FLAG, FLAG, AdminToken, AdminTokenError, read_admi
 from .data import Store
 from .data.schema import UnusableDatabase
 from .exposure import ExposureRefused, check_exposure, is_loopback, reachable_text
+from .faults import InvalidFaultRule, parse_rule, parse_rule_text
 from .hosts import AllowedHosts, allowed_hosts, host_name
 
 if TYPE_CHECKING:
@@ -195,6 +196,20 @@ def serve(
             store.close()
 
 
+def fault_rules(texts: Sequence[str] | None) -> tuple[dict[str, Any], ...]:
+    """The rules of ``--fault 'status=503,probability=0.3,...'`` (repeatable), each checked now, so a
+    wrong one refuses the start (a ``ValueError`` naming the option, the field and the fix)."""
+    specs = []
+    for text in texts or ():
+        try:
+            spec = parse_rule_text(text)
+            parse_rule(spec)
+        except InvalidFaultRule as error:
+            raise ValueError(f"--fault {text!r}: {error}") from None
+        specs.append(spec)
+    return tuple(specs)
+
+
 def server_settings(
     args: argparse.Namespace, db: str | Path, token: AdminToken, extra_hosts: Sequence[str] = ()
 ) -> ServerSettings:
@@ -208,6 +223,7 @@ def server_settings(
         admin_token=token.value,
         rate_limit=args.rate_limit or DEFAULT_RATE_LIMIT,
         allow_hosts=(*(args.allow_host or ()), *extra_hosts),
+        faults=fault_rules(getattr(args, "fault", None)),
     )
 
 
@@ -219,7 +235,11 @@ def run_sandbox(args: argparse.Namespace, environ: Mapping[str, str] | None = No
         print(f"zen-nb sandbox: {error}", file=sys.stderr)
         return 2
     db = args.db or default_db_path()
-    settings = server_settings(args, db, token)
+    try:
+        settings = server_settings(args, db, token)
+    except ValueError as error:  # a --fault that cannot be applied
+        print(f"zen-nb sandbox: {error}", file=sys.stderr)
+        return 2
     try:
         sock = listen(settings.host, settings.port)
         store = open_database(db, sock)

@@ -41,6 +41,7 @@ ATTEMPTS = PLANE + "/delivery-attempts"
 ADMIN = "/_sandbox"
 OUTCOME = ADMIN + "/tenants/{tenantId}/clusters/{planeId}/targets/{targetId}/outcome"
 CLASS = ADMIN + "/class"
+FAULTS = ADMIN + "/faults"
 TRAINEE = CLASS + "/trainees/{trainee}"
 EXERCISE = CLASS + "/exercises/{name}"
 
@@ -232,6 +233,12 @@ _RECIPE_OPERATIONS: dict[tuple[str, str], Operation] = {
     ("delete", OUTCOME): Operation("clearTargetOutcome", None),
     ("get", ADMIN + "/delivery"): Operation("getDeliverySettings", "DeliveryOverview"),
     ("put", ADMIN + "/delivery"): Operation("setDeliverySettings", "RetrySchedule"),
+    ("get", FAULTS): Operation("listFaultRules", "FaultRuleList"),
+    ("post", FAULTS): Operation("addFaultRule", "FaultRule", {409: ("too_many_fault_rules",)}, ("getFaultRule",)),
+    ("delete", FAULTS): Operation("clearFaultRules", None),
+    ("put", FAULTS): Operation("setFaultSeed", "FaultSeed"),
+    ("get", FAULTS + "/{ruleId}"): Operation("getFaultRule", "FaultRule", {404: ("fault_rule_not_found",)}),
+    ("delete", FAULTS + "/{ruleId}"): Operation("removeFaultRule", None, {404: ("fault_rule_not_found",)}),
     ("post", ADMIN + "/simulate"): Operation(
         "simulateTraffic",
         "Simulation",

@@ -430,6 +430,38 @@ class Prepared(_Answer):
     message: str
 
 
+class FaultRule(_Answer):
+    """A fault rule in force, with ``hits`` (faults applied) and ``matched`` (requests that matched)."""
+
+    id: str
+    probability: float
+    status: int | None
+    latencyMs: int  # noqa: N815
+    latencySpreadMs: int  # noqa: N815
+    afterCommit: bool  # noqa: N815
+    drop: bool
+    methods: list[str]
+    path: str | None
+    tenant: str | None
+    count: int | None
+    seed: int | None
+    hits: int
+    matched: int
+
+
+class FaultRuleList(_Answer):
+    """``GET /_sandbox/faults``: the rules in force, oldest first, and the seed of those without one."""
+
+    seed: int | None
+    rules: list[FaultRule]
+
+
+class FaultSeed(_Answer):
+    """``PUT /_sandbox/faults``: the seed now in force (null: random)."""
+
+    seed: int | None
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     Error,
     Problem,
@@ -454,6 +486,9 @@ MODELS: tuple[type[BaseModel], ...] = (
     RetrySchedule,
     DeliveryOverview,
     Simulation,
+    FaultRule,
+    FaultRuleList,
+    FaultSeed,
     Joined,
     ClassTraineeList,
     EnrolledTrainees,

@@ -433,3 +433,59 @@ class TraineeReset(_Body):
     """``POST /_sandbox/class/trainees/{trainee}/reset`` (and ``/_sandbox/class/reset``)."""
 
     keepProgress: bool = Field(default=False, description="keep the trainee's exercise progress")  # noqa: N815
+
+
+Method = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def _whole_in(low: int, high: int) -> Any:
+    """A whole number from ``low`` to ``high``, with the bounds in the served schema (``Whole`` with a
+    ``Field(ge=...)`` on top puts them there as unknown ``ge``/``le`` keywords, which no validator reads)."""
+    return Annotated[int, Field(ge=low, le=high), BeforeValidator(_whole)]
+
+
+Status = _whole_in(400, 599)
+Millis = _whole_in(0, 60_000)
+
+
+class FaultRuleCreate(_Body):
+    """``POST /_sandbox/faults``: a fault rule (``faults.py`` says what each field does; the route
+    checks the rules between fields: a status or drop or latency, not both status and drop,
+    afterCommit only with a status or drop)."""
+
+    probability: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0
+    status: Annotated[Status, DEFAULT] = Field(
+        default=None, description="the status answered instead of the real one (429 and 503 carry Retry-After)"
+    )
+    latencyMs: Millis = 0  # noqa: N815
+    latencySpreadMs: Millis = Field(  # noqa: N815
+        default=0, description="a uniform draw in [0, latencySpreadMs] added to latencyMs"
+    )
+    afterCommit: bool = Field(  # noqa: N815
+        default=False, description="handle and commit the request first, then replace its answer by the fault"
+    )
+    drop: bool = Field(default=False, description="close the connection with no answer at all")
+    methods: Annotated[list[Method], Field(max_length=7), DEFAULT] = Field(
+        default=None, description="the methods it applies to; left out: every method"
+    )
+    path: Annotated[Text, Field(min_length=1, max_length=500, pattern="^/"), DEFAULT] = Field(
+        default=None,
+        description="a glob over the whole request path: * within one segment, ** across segments, ? one "
+        "character; left out: every path (never /_sandbox/ nor /health)",
+        examples=["/tenants/*/clusters/*/delivery-flows"],
+    )
+    tenant: Annotated[Text, Field(min_length=1, max_length=500), DEFAULT] = Field(
+        default=None, description="the tenant id of the request's path; left out: every tenant"
+    )
+    count: Annotated[_whole_in(1, 1_000_000_000), DEFAULT] = Field(
+        default=None, description="only the first count matching requests are considered; left out: no limit"
+    )
+    seed: Annotated[_whole_in(0, 2**63 - 1), DEFAULT] = Field(
+        default=None, description="the rule's own random sequence; left out: the one of PUT /_sandbox/faults"
+    )
+
+
+class FaultSeed(_Body):
+    """``PUT /_sandbox/faults``: the seed of the sequence that rules without their own draw from."""
+
+    seed: _whole_in(0, 2**63 - 1) | None = Field(description="null: random again")

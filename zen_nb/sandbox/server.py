@@ -11,15 +11,18 @@ import socket
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
 from ..vocabulary import SANDBOX_HOST, SANDBOX_PORT
+from .abortable import AbortableHttpProtocol
 from .admin_token import new_admin_token
 from .app import create_app
 from .data import Store
 from .data.deliveries import recover_interrupted
 from .data.idempotency import release_in_flight
+from .faults import FaultEngine, parse_rule
 from .hosts import allowed_hosts
 from .rate_limit import RateLimiter
 from .seed import seed_database
@@ -42,6 +45,7 @@ class ServerSettings:
     rate_limit: tuple[int, float] = DEFAULT_RATE_LIMIT
     log_level: str = "warning"
     allow_hosts: tuple[str, ...] = ()
+    faults: tuple[dict[str, Any], ...] = ()  # fault rules in force from the start, as JSON (faults.py)
 
 
 def open_store(db: str | Path) -> Store:
@@ -82,7 +86,8 @@ def bind(host: str, port: int) -> socket.socket:
 def build_server(settings: ServerSettings, store: Store) -> uvicorn.Server:
     """A uvicorn server for the sandbox app on ``store``."""
     hosts = allowed_hosts(settings.host, settings.allow_hosts)
-    app = create_app(store, settings.admin_token, RateLimiter(*settings.rate_limit), hosts)
+    faults = FaultEngine(parse_rule(spec) for spec in settings.faults)  # InvalidFaultRule names the field
+    app = create_app(store, settings.admin_token, RateLimiter(*settings.rate_limit), hosts, faults=faults)
     config = uvicorn.Config(
         app,
         log_level=settings.log_level,
@@ -92,6 +97,7 @@ def build_server(settings: ServerSettings, store: Store) -> uvicorn.Server:
         # No proxy stands before the sandbox: X-Forwarded-For from a local process must not set the
         # client address that failed authentications are counted against (rate_limit.py).
         proxy_headers=False,
+        http=AbortableHttpProtocol,  # a drop fault closes the connection with no answer (abortable.py)
     )
     return uvicorn.Server(config)
 

@@ -1,0 +1,326 @@
+"""The goals table of ``benchmarks/README.md`` in one command: every figure measured in this run.
+
+    python benchmarks/run.py                            # everything (about half an hour on 2 cores)
+    python benchmarks/run.py --only load_flows,import   # a subset (names: see --help)
+    python benchmarks/run.py --quick                    # a smoke run: small sizes, one repeat
+
+Each goal is a ratio of two things measured side by side in this run, alternating, as medians,
+so that a busy machine slows both alike:
+
+- ``load_flows``, ``load_attempts``: the loader against the floor (bare ``requests``, ``json``,
+  ``pd.DataFrame``) at 100,000 rows, goal ≤ 1.10; its peak extra memory, goal ≤ 3 × the frame
+  (``harness.py``, ``load_flows.py``, ``load_attempts.py``);
+- ``import``: ``import zen_nb`` against ``import requests``, fresh interpreters, goal ≤ 1.5
+  (``startup.py``);
+- ``nbval``: the recipes under nbval against as many trivial notebooks, goal ≤ 1.5
+  (``nbval_run.py``);
+- ``lab``: ``zen-nb lab`` until its address serves (no goal; about 2.3 s when issue 17 was filed);
+- ``creates``: flows created per second with 1, 4 and 16 clients (no goal);
+- ``latency``: p99 of ``GET /health`` and of a flow GET while 16 clients create and a simulate
+  writes, goal ≤ 50 ms (issue 12; ``sandbox_load.py``).
+
+A missed goal says so, with why (what this run measured that explains it). A measurement that
+fails is a row that says so; the others still run. The exit status is 0 when every selected
+measurement ran (met or missed), 1 if one could not be measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import platform
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+LOADER_GOAL, MEMORY_GOAL, IMPORT_GOAL, NBVAL_GOAL = 1.10, 3.0, 1.5, 1.5
+LAB_BEFORE_S = 2.3  # issue 17's figure for `zen-nb lab`, for reference: no goal
+CREATES_BEFORE = "234, 328, 336 at 509ba8f"  # README, issue 12's last run
+
+
+@dataclass
+class Row:
+    """One line of the goals table."""
+
+    measure: str
+    measured: str
+    goal: str
+    verdict: str  # met, missed, no goal, not measured
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much each measurement runs: the full run, or ``--quick``."""
+
+    rows: int
+    loader_repeats: int
+    import_repeats: int
+    nbval_repeats: int
+    nbval_notebooks: int | None  # None: every recipe
+    lab_repeats: int
+    quick: bool
+
+
+FULL = Sizes(
+    rows=100_000, loader_repeats=5, import_repeats=11, nbval_repeats=3, nbval_notebooks=None, lab_repeats=5, quick=False
+)
+QUICK = Sizes(
+    rows=2_000, loader_repeats=1, import_repeats=3, nbval_repeats=1, nbval_notebooks=2, lab_repeats=1, quick=True
+)
+
+
+def _verdict(ratio: float, goal: float) -> str:
+    return "met" if ratio <= goal else "missed"
+
+
+def loader_rows(name: str, noun: str, sizes: Sizes) -> list[Row]:
+    """A loader against the floor, and its memory, at ``sizes.rows`` rows."""
+    module = __import__(name)  # load_flows.py or load_attempts.py, beside this file
+    figures = module.run([sizes.rows], sizes.loader_repeats)[-1]
+    ratio, memory = figures["ratio"], figures["peak_over_frame"]
+    time_why = memory_why = ""
+    if ratio > LOADER_GOAL:
+        time_why = (
+            f"{figures['loader_s'] - figures['floor_s']:.3f} s beyond the floor's fetch of the same pages: the loader's"
+            " own work (gathering, typing the columns); the server's variance alone is about ±5 %"
+        )
+    if memory > MEMORY_GOAL:
+        memory_why = (
+            f"peak extra {figures['peak_extra_mib']:.1f} MiB for a {figures['frame_mib']:.1f} MiB frame (the floor's"
+            f" peak extra: {figures['floor_peak_extra_mib']:.1f} MiB); below 10,000 rows the fixed ~1.5 MiB of a first"
+            " client and connection dominates"
+        )
+    at = f"{sizes.rows:,} {noun}"
+    return [
+        Row(
+            f"`{name}` time, {at}",
+            f"**{ratio:.2f} ×** the floor ({figures['loader_s']:.3f} s / {figures['floor_s']:.3f} s)",
+            f"≤ {LOADER_GOAL:.2f}",
+            _verdict(ratio, LOADER_GOAL),
+            time_why,
+        ),
+        Row(
+            f"`{name}` peak extra memory, {at}",
+            f"**{memory:.2f} ×** the frame ({figures['peak_extra_mib']:.1f} / {figures['frame_mib']:.1f} MiB)",
+            f"≤ {MEMORY_GOAL:g}",
+            _verdict(memory, MEMORY_GOAL),
+            memory_why,
+        ),
+    ]
+
+
+def import_rows(sizes: Sizes) -> list[Row]:
+    import startup
+
+    figures = startup.imports(sizes.import_repeats)
+    why = ""
+    if figures["ratio"] > IMPORT_GOAL:
+        heaviest = ", ".join(f"{package} {ms:.0f} ms" for package, ms in startup.heaviest_extra_imports())
+        why = f"imported by `zen_nb` and not by `requests`, by own import time: {heaviest}"
+    measured = (
+        f"**{figures['ratio']:.2f} ×** ({figures['zen_nb_s'] * 1000:.0f} ms / {figures['requests_s'] * 1000:.0f} ms)"
+    )
+    return [
+        Row(
+            "`import zen_nb` / `import requests`",
+            measured,
+            f"≤ {IMPORT_GOAL:g}",
+            _verdict(figures["ratio"], IMPORT_GOAL),
+            why,
+        )
+    ]
+
+
+def nbval_rows(sizes: Sizes) -> list[Row]:
+    import nbval_run
+
+    figures = nbval_run.compare(sizes.nbval_repeats, sizes.nbval_notebooks)
+    count, ratio = figures["notebooks"], figures["ratio"]
+    why = ""
+    if ratio > NBVAL_GOAL:
+        extra = (figures["recipes_s"] - figures["trivial_s"]) / count
+        slowest = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in figures["slowest"])
+        why = f"{extra:.1f} s per recipe beyond a trivial notebook's; the slowest cells: {slowest}"
+    measured = f"**{ratio:.2f} ×** ({figures['recipes_s']:.1f} s / {figures['trivial_s']:.1f} s)"
+    return [
+        Row(
+            f"nbval, {count} recipes / {count} trivial notebooks",
+            measured,
+            f"≤ {NBVAL_GOAL:g}",
+            _verdict(ratio, NBVAL_GOAL),
+            why,
+        )
+    ]
+
+
+def lab_rows(sizes: Sizes) -> list[Row]:
+    import startup
+
+    figures = startup.labs(sizes.lab_repeats)
+    spread = f"{figures['min_s']:.2f}–{figures['max_s']:.2f} s" if sizes.lab_repeats > 1 else "one run"
+    measured = f"**{figures['median_s']:.2f} s** ({spread})"
+    return [
+        Row("`zen-nb lab` until its address serves", measured, f"none (about {LAB_BEFORE_S} s at issue 17)", "no goal")
+    ]
+
+
+def sandbox_rows(phases: tuple[str, ...], sizes: Sizes, events: int | None) -> list[Row]:
+    """Creates per second and the latency under load, against one sandbox in its own process."""
+    import sandbox_load
+
+    from sandbox_process import SandboxProcess
+
+    if sizes.quick:
+        settings = sandbox_load.Settings(events=events or 20_000, probes=200, gap_s=0.003, create_s=1.0)
+    else:
+        settings = sandbox_load.Settings(events=events or 200_000, probes=2000, gap_s=0.003, create_s=5.0)
+    with tempfile.TemporaryDirectory(prefix="zen-bench-load-") as folder:
+        sandbox = SandboxProcess(Path(folder) / "sandbox.db")
+        try:
+            figures = sandbox_load.run(sandbox, settings, phases)
+        finally:
+            sandbox.stop()
+    rows = []
+    if "load" in phases:
+        rows += latency_rows(figures, settings.events)
+    if "create" in phases:
+        rates = figures["flows_per_s"]
+        measured = ", ".join(f"{rate:.0f}" for rate in rates.values())
+        clients = ", ".join(str(count) for count in rates)
+        seconds = f"{settings.create_s:g} s each"
+        rows.append(
+            Row(
+                f"flows created per second, {clients} clients ({seconds})",
+                f"**{measured}**",
+                f"none ({CREATES_BEFORE})",
+                "no goal",
+            )
+        )
+    return rows
+
+
+def latency_rows(figures: dict, events: int) -> list[Row]:
+    import sandbox_load
+
+    rows = []
+    for endpoint, summary in figures["under_load"].items():
+        p99, errors = summary["p99_ms"], summary["errors"]
+        met = p99 is not None and p99 <= sandbox_load.GOAL_MS and not errors
+        why = ""
+        if not met:
+            load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+            failures = f"; failures: {errors}" if errors else ""
+            why = (
+                f"max {summary['max_ms']:.0f} ms over {summary['count']:,} requests{failures}; load average now {load}"
+            )
+        measured = f"**{p99:.1f} ms**" if p99 is not None else "no answer"
+        measure = f"p99 of `{endpoint}`, 16 creating + simulate {events:,}"
+        rows.append(Row(measure, measured, f"≤ {sandbox_load.GOAL_MS:.0f} ms", "met" if met else "missed", why))
+    return rows
+
+
+MEASURES: dict[str, Callable[[Sizes], list[Row]]] = {
+    "load_flows": lambda sizes: loader_rows("load_flows", "flows", sizes),
+    "load_attempts": lambda sizes: loader_rows("load_attempts", "attempts", sizes),
+    "import": import_rows,
+    "nbval": nbval_rows,
+    "lab": lab_rows,
+}
+SANDBOX_MEASURES = {"creates": "create", "latency": "load"}  # one sandbox for both
+NAMES = [*MEASURES, *SANDBOX_MEASURES]
+
+
+def table(rows: list[Row]) -> str:
+    """The goals table, in Markdown."""
+    lines = ["| measure | this run | goal | verdict | why |", "|---|---|---|---|---|"]
+    lines += [f"| {row.measure} | {row.measured} | {row.goal} | {row.verdict} | {row.why} |" for row in rows]
+    return "\n".join(lines)
+
+
+def _failed(name: str, error: BaseException) -> Row:
+    return Row(
+        name, "–", "–", "not measured", f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+    )
+
+
+def measure(names: list[str], sizes: Sizes, events: int | None) -> list[Row]:
+    """Every measurement of ``names``, in the order of :data:`NAMES`, each failure a row of its own."""
+    rows: list[Row] = []
+    for name in (n for n in NAMES if n in names and n in MEASURES):
+        print(f"== {name}", file=sys.stderr, flush=True)
+        try:
+            rows += MEASURES[name](sizes)
+        except Exception as error:  # one broken measurement must not hide the others' figures
+            traceback.print_exc()
+            rows.append(_failed(name, error))
+        print(table(rows), file=sys.stderr, flush=True)  # so far: an interrupted run keeps its figures
+    phases = tuple(SANDBOX_MEASURES[name] for name in SANDBOX_MEASURES if name in names)
+    if phases:
+        print(f"== {', '.join(n for n in SANDBOX_MEASURES if n in names)}", file=sys.stderr, flush=True)
+        try:
+            rows += sandbox_rows(phases, sizes, events)
+        except Exception as error:
+            traceback.print_exc()
+            rows.append(_failed("creates/latency", error))
+    return rows
+
+
+def parse_only(text: str | None) -> list[str]:
+    """The measurements ``--only`` names (all without it); ValueError names the unknown ones and the known."""
+    if text is None:
+        return list(NAMES)
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in NAMES]
+    if unknown or not names:
+        wrong = ", ".join(unknown) or repr(text)
+        raise ValueError(f"--only takes a comma-separated list of {', '.join(NAMES)}; not {wrong}")
+    return names
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", help=f"a comma-separated subset of: {', '.join(NAMES)}")
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run: 2,000 rows, one repeat, 2 recipes, 20,000 events"
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        help="timed runs of the loaders, nbval and lab (default 5, 3, 5; --quick 1); not import's",
+    )
+    parser.add_argument(
+        "--events", type=int, help="events of the simulate under load (default 200,000; --quick 20,000)"
+    )
+    args = parser.parse_args()
+    try:
+        names = parse_only(args.only)
+    except ValueError as error:
+        parser.error(str(error))
+    sizes = QUICK if args.quick else FULL
+    if args.repeats:
+        sizes = replace(sizes, loader_repeats=args.repeats, nbval_repeats=args.repeats, lab_repeats=args.repeats)
+    # SIGTERM (a supervisor, `timeout`) unwinds like Ctrl-C, so every sandbox and lab is stopped.
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
+    multiprocessing.set_start_method("fork")  # sandbox_load's clients need nothing from a fresh interpreter
+    started = time.perf_counter()
+    rows = measure(names, sizes, args.events)
+    command = " ".join(["python benchmarks/run.py", *sys.argv[1:]])
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print()
+    print(table(rows))
+    print(f"\n`{command}` on {when}, {time.perf_counter() - started:.0f} s; python {platform.python_version()},")
+    print(f"{os.cpu_count()} cores, load average at the end {load}")
+    return 1 if any(row.verdict == "not measured" for row in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
