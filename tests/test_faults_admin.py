@@ -93,6 +93,9 @@ INVALID: list[tuple[dict[str, Any], str]] = [
     ({"status": 503, "count": 0}, "count"),
     ({"status": 503, "seed": -1}, "seed"),
     ({"status": 503, "statuss": 1}, "statuss"),
+    ({"status": 500, "retryAfterSeconds": 3}, "retryAfterSeconds"),
+    ({"status": 503, "retryAfterSeconds": 3601}, "retryAfterSeconds"),
+    ({"status": 503, "retryAfterSeconds": 1.5}, "retryAfterSeconds"),
 ]
 
 

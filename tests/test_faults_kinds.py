@@ -29,6 +29,15 @@ def test_status_fault_is_the_contract_error_with_the_rule_named(faults: Api) -> 
     assert f"DELETE /_sandbox/faults/{rule['id']}" in body["message"]
 
 
+@pytest.mark.parametrize("after_commit", [False, True])
+def test_a_faulted_answer_carries_the_headers_every_answer_has(faults: Api, after_commit: bool) -> None:
+    add_fault(faults, status=503, afterCommit=after_commit)
+    response = get_tenant(faults)
+    assert_error(response, 503, "injected_fault")
+    for name in ("X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
+        assert name in response.headers, (name, dict(response.headers))
+
+
 def test_status_fault_under_v1_is_problem_details(faults: Api) -> None:
     add_fault(faults, status=502)
     response = requests.get(
@@ -45,6 +54,15 @@ def test_429_and_503_carry_retry_after(faults: Api, status: int) -> None:
     response = get_tenant(faults)
     assert_error(response, status, "injected_fault")
     assert response.headers["Retry-After"] == "1"
+
+
+@pytest.mark.parametrize("seconds", [0, 7])
+def test_retry_after_is_the_rules_own(faults: Api, seconds: int) -> None:
+    rule = add_fault(faults, status=503, retryAfterSeconds=seconds)
+    assert rule["retryAfterSeconds"] == seconds
+    response = get_tenant(faults)
+    assert_error(response, 503, "injected_fault")
+    assert response.headers["Retry-After"] == str(seconds)
 
 
 def test_other_statuses_carry_no_retry_after(faults: Api) -> None:

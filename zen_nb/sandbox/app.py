@@ -107,10 +107,11 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(IdempotencyMiddleware, store=store)
     app.add_middleware(AuthMiddleware, store=store)
-    app.add_middleware(RateLimitMiddleware, limiter=limiter, store=store, admin_token=admin_token)
-    # Before rate limit and auth, as a gateway's 503 is; around idempotency and the routes, so that an
-    # afterCommit fault replaces an answer that was stored and committed (see fault_middleware.py).
+    # Before auth, as a gateway's 503 is; around idempotency and the routes, so that an afterCommit
+    # fault replaces an answer that was stored and committed; inside the rate limit, so that a faulted
+    # answer counts and carries the X-RateLimit-* headers every answer has (see fault_middleware.py).
     app.add_middleware(FaultMiddleware, engine=app.state.faults)
+    app.add_middleware(RateLimitMiddleware, limiter=limiter, store=store, admin_token=admin_token)
     app.add_middleware(PathMiddleware)
     app.add_middleware(HostMiddleware, hosts=hosts)  # inside RequestContext only, so a 403 has a request id
     app.add_middleware(RequestContextMiddleware)

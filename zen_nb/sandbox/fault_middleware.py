@@ -1,11 +1,13 @@
 """The ASGI middleware that applies the fault rules of ``faults.py`` to each request.
 
-Where it sits (``app.py``): inside the request context and the Host check, so a faulted answer
-has its ``X-Request-Id`` and a page on a rebound name is still refused; before the rate limit,
-auth and idempotency. A real service's 503 or dropped connection comes from in front of it (a
-load balancer, a gateway) before any token is looked at, and an ``afterCommit`` fault must wrap
-the whole stack: the idempotency middleware stores the real answer, the route commits, and only
-then is the answer replaced. So the rule's ``tenant`` is the tenant of the path, not of the token.
+Where it sits (``app.py``): inside the request context, the Host check and the rate limit, so a
+faulted answer has its ``X-Request-Id`` and the ``X-RateLimit-*`` headers every answer carries
+(and counts against the limit, as any request does), and a page on a rebound name is still
+refused; before auth and idempotency. A real service's 503 or dropped connection comes from in
+front of it (a load balancer, a gateway) before any token is checked, and an ``afterCommit``
+fault must wrap the whole stack: the idempotency middleware stores the real answer, the route
+commits, and only then is the answer replaced. So the rule's ``tenant`` is the tenant of the
+path, not of the token.
 
 A dropped connection is the transport's ``abort()``: uvicorn gives the app no handle on its
 connection, so :class:`~.abortable.AbortableHttpProtocol` (``server.py`` passes it to uvicorn)
@@ -22,13 +24,13 @@ from .abortable import ABORT_EXTENSION
 from .asgi import ASGIApp, Message, Receive, Scope, Send, send_error
 from .auth import path_tenant
 from .errors import ApiError
-from .faults import RETRY_AFTER_SECONDS, RETRY_AFTER_STATUSES, Fault, FaultEngine
+from .faults import RETRY_AFTER_STATUSES, Fault, FaultEngine
 from .paths import path_segments
 
 
 def fault_error(fault: Fault, status: int) -> ApiError:
     """The answer of a status fault: the contract's error shape, saying which rule injected it."""
-    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status in RETRY_AFTER_STATUSES else {}
+    headers = {"Retry-After": str(fault.retry_after_seconds)} if status in RETRY_AFTER_STATUSES else {}
     when = " after the request was handled and committed" if fault.after_commit else ""
     return ApiError(
         status,

@@ -20,6 +20,7 @@ CAMEL = {
     "latency_ms": "latencyMs",
     "latency_spread_ms": "latencySpreadMs",
     "after_commit": "afterCommit",
+    "retry_after_seconds": "retryAfterSeconds",
 }
 
 

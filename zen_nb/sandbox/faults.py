@@ -8,6 +8,8 @@ contract's camelCase (``/_sandbox/faults``, ``zen-nb sandbox --fault``, ``Sandbo
      "path": "/tenants/*/clusters/*/delivery-flows", "tenant": "tenant_demo", "count": 10, "seed": 7}
 
 - ``status``: a 4xx or 5xx answered instead of the real one (429 and 503 carry ``Retry-After``).
+- ``retryAfterSeconds``: the ``Retry-After`` of a 429 or 503 (a whole number, default 1; 0 tells
+  a client it may retry at once, so it falls back to its own backoff).
 - ``latencyMs`` / ``latencySpreadMs``: a delay of ``latencyMs`` plus a uniform draw in
   ``[0, latencySpreadMs]``, before the request is handled; alone, the real answer comes late.
 - ``afterCommit``: the request is handled (and its writes committed) first, then its answer is
@@ -36,6 +38,7 @@ from .ids import new_id
 
 RETRY_AFTER_STATUSES = (429, 503)
 RETRY_AFTER_SECONDS = 1
+MAX_RETRY_AFTER_SECONDS = 3600
 NEVER_FAULTED = ("/_sandbox", "/health", "/v1/health")
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 MAX_LATENCY_MS = 60_000
@@ -43,6 +46,7 @@ MAX_RULES = 100
 FIELDS = (
     "probability",
     "status",
+    "retryAfterSeconds",
     "latencyMs",
     "latencySpreadMs",
     "afterCommit",
@@ -78,6 +82,7 @@ class FaultRule:
     id: str
     probability: float = 1.0
     status: int | None = None
+    retry_after_seconds: int = RETRY_AFTER_SECONDS
     latency_ms: int = 0
     latency_spread_ms: int = 0
     after_commit: bool = False
@@ -106,6 +111,7 @@ class FaultRule:
             "id": self.id,
             "probability": self.probability,
             "status": self.status,
+            "retryAfterSeconds": self.retry_after_seconds,
             "latencyMs": self.latency_ms,
             "latencySpreadMs": self.latency_spread_ms,
             "afterCommit": self.after_commit,
@@ -129,6 +135,7 @@ class Fault:
     status: int | None
     drop: bool
     after_commit: bool
+    retry_after_seconds: int = RETRY_AFTER_SECONDS
 
 
 def _number(spec: Mapping[str, Any], name: str, low: float, high: float, whole: bool) -> Any:
@@ -185,6 +192,8 @@ def parse_rule(spec: Mapping[str, Any], rule_id: str | None = None) -> FaultRule
         rule.probability = _number(spec, "probability", 0, 1, whole=False)
     if "status" in present:
         rule.status = _number(spec, "status", 400, 599, whole=True)
+    if "retryAfterSeconds" in present:
+        rule.retry_after_seconds = _number(spec, "retryAfterSeconds", 0, MAX_RETRY_AFTER_SECONDS, whole=True)
     if "latencyMs" in present:
         rule.latency_ms = _number(spec, "latencyMs", 0, MAX_LATENCY_MS, whole=True)
     if "latencySpreadMs" in present:
@@ -210,6 +219,10 @@ def parse_rule(spec: Mapping[str, Any], rule_id: str | None = None) -> FaultRule
         raise InvalidFaultRule("afterCommit", "needs a status or drop: what replaces the answer after the write")
     if rule.status is None and not rule.drop and not rule.latency_ms and not rule.latency_spread_ms:
         raise InvalidFaultRule("status", "a rule needs a status, drop: true, or a latencyMs: give at least one")
+    if "retryAfterSeconds" in present and rule.status not in RETRY_AFTER_STATUSES:
+        raise InvalidFaultRule(
+            "retryAfterSeconds", "only a 429 or 503 carries Retry-After: give status 429 or 503, or leave it out"
+        )
     if rule.seed is not None:
         rule._random = random.Random(rule.seed)
     return rule
@@ -305,5 +318,5 @@ class FaultEngine:
                 continue
             delay = rule.latency_ms + (draw.uniform(0, rule.latency_spread_ms) if rule.latency_spread_ms else 0)
             rule.hits += 1
-            return Fault(rule.id, delay / 1000, rule.status, rule.drop, rule.after_commit)
+            return Fault(rule.id, delay / 1000, rule.status, rule.drop, rule.after_commit, rule.retry_after_seconds)
         return None

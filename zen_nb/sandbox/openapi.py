@@ -106,7 +106,10 @@ HEADERS = {
     "X-RateLimit-Limit": _header("Requests allowed per window, per token.", {"type": "integer", "minimum": 1}),
     "X-RateLimit-Remaining": _header("Requests left in this window.", {"type": "integer", "minimum": 0}),
     "X-RateLimit-Reset": _header("When the window ends, in Unix seconds.", {"type": "integer", "minimum": 0}),
-    "Retry-After": _header("Seconds to wait before retrying.", {"type": "integer", "minimum": 1}),
+    "Retry-After": _header(
+        "Seconds to wait before retrying (0 only from a sandbox fault rule that says so).",
+        {"type": "integer", "minimum": 0},
+    ),
     "WWW-Authenticate": _header(
         "The scheme that would be accepted: Bearer (Basic on the class board, so that a browser asks for it).",
         {"type": "string"},

@@ -436,6 +436,7 @@ class FaultRule(_Answer):
     id: str
     probability: float
     status: int | None
+    retryAfterSeconds: int  # noqa: N815
     latencyMs: int  # noqa: N815
     latencySpreadMs: int  # noqa: N815
     afterCommit: bool  # noqa: N815

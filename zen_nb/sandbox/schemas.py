@@ -125,6 +125,12 @@ def _whole(value: Any) -> Any:
 Whole = Annotated[int, BeforeValidator(_whole)]
 
 
+def _whole_in(low: int, high: int) -> Any:
+    """A whole number from ``low`` to ``high``, with the bounds in the served schema (``Whole`` with a
+    ``Field(ge=...)`` on top puts them there as unknown ``ge``/``le`` keywords, which no validator reads)."""
+    return Annotated[int, Field(ge=low, le=high), BeforeValidator(_whole)]
+
+
 def _complete_schema(schema: dict[str, Any], model: type[BaseModel]) -> None:
     """No ``"default": null`` where ``None`` only means "left out"; then the model's cross-field rules."""
     for prop in schema.get("properties", {}).values():
@@ -369,7 +375,7 @@ class SimulateRequest(_Body):
     flowIds: Annotated[list[Ident], Field(min_length=1, max_length=1000), DEFAULT] = Field(  # noqa: N815
         default=None, description="only these active flows; left out: every active flow"
     )
-    events: Annotated[Whole, Field(ge=1, le=200_000)] = 1000
+    events: _whole_in(1, 200_000) = 1000
     days: Annotated[float, Field(ge=0.01, le=90.0)] = 7.0
     seed: Whole = 0
     failureRate: Annotated[float, Field(ge=0.0, le=1.0)] = 0.05  # noqa: N815
@@ -438,12 +444,6 @@ class TraineeReset(_Body):
 Method = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-def _whole_in(low: int, high: int) -> Any:
-    """A whole number from ``low`` to ``high``, with the bounds in the served schema (``Whole`` with a
-    ``Field(ge=...)`` on top puts them there as unknown ``ge``/``le`` keywords, which no validator reads)."""
-    return Annotated[int, Field(ge=low, le=high), BeforeValidator(_whole)]
-
-
 Status = _whole_in(400, 599)
 Millis = _whole_in(0, 60_000)
 
@@ -456,6 +456,9 @@ class FaultRuleCreate(_Body):
     probability: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0
     status: Annotated[Status, DEFAULT] = Field(
         default=None, description="the status answered instead of the real one (429 and 503 carry Retry-After)"
+    )
+    retryAfterSeconds: Annotated[_whole_in(0, 3600), DEFAULT] = Field(  # noqa: N815
+        default=None, description="the Retry-After of a 429 or 503 fault, in seconds; left out: 1"
     )
     latencyMs: Millis = 0  # noqa: N815
     latencySpreadMs: Millis = Field(  # noqa: N815
