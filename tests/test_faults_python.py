@@ -12,8 +12,9 @@ from fault_helpers import add_fault, get_tenant, without_faults
 
 from zen_nb import sandbox as sandbox_pkg
 from zen_nb.sandbox.admin_token import new_admin_token
-from zen_nb.sandbox.command import fault_rules, server_settings
+from zen_nb.sandbox.command import fault_rules, server_settings, startup_text
 from zen_nb.sandbox.fault_switch import FaultRuleRefused
+from zen_nb.sandbox.hosts import allowed_hosts
 from zen_nb.sandbox.server import BackgroundServer
 
 from helpers import Api, admin
@@ -75,6 +76,19 @@ def test_cli_fault_text_is_parsed_into_rules() -> None:
         {"status": 503, "probability": 0.3, "methods": ["POST"], "path": "/tenants/*/clusters/*/delivery-flows"},
         {"drop": True, "afterCommit": True, "methods": ["POST", "PUT"], "count": 3, "seed": 9, "tenant": "tenant_demo"},
     )
+
+
+def test_the_banner_names_the_rules_in_force_as_fault_takes_them() -> None:
+    texts = ["status=503,probability=0.3,methods=POST|PUT", "drop=true,afterCommit=true,count=3"]
+    token = new_admin_token()
+    info = sandbox_pkg.Sandbox(None, "127.0.0.1", 8765, token.value)
+    banner, _ = startup_text(info, "database x", token, allowed_hosts("127.0.0.1"), fault_rules(texts))
+    assert "Fault rules in force (GET or DELETE http://127.0.0.1:8765/_sandbox/faults" in banner
+    shown = [line.strip() for line in banner.splitlines() if line.startswith("  ")]
+    assert shown == texts
+    assert fault_rules(shown) == fault_rules(texts)  # what is shown can be typed back
+    plain, _ = startup_text(info, "database x", token, allowed_hosts("127.0.0.1"))
+    assert "Fault rules" not in plain
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ each step here (:func:`decide`, :func:`listen`, :func:`open_database`, :func:`st
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import signal
@@ -76,17 +77,41 @@ def admin_token_text(host: str, token: AdminToken) -> str:
     return f"the one from {token.source} (not shown)"
 
 
-def startup_text(info: Sandbox, where: str, token: AdminToken, hosts: AllowedHosts) -> tuple[str, list[str]]:
-    """The banner (stdout) and the warnings (stderr) of a sandbox that starts serving at ``info``."""
+def startup_text(
+    info: Sandbox, where: str, token: AdminToken, hosts: AllowedHosts, faults: Sequence[Mapping[str, Any]] = ()
+) -> tuple[str, list[str]]:
+    """The banner (stdout) and the warnings (stderr) of a sandbox that starts serving at ``info``.
+
+    Fault rules given with ``--fault`` are named in the banner: a sandbox that fails on purpose
+    must not look like a broken one to whoever reads its terminal.
+    """
+    rules = "".join(f"  {fault_text(spec)}\n" for spec in faults)
+    in_force = (
+        f"Fault rules in force (GET or DELETE {info.base_url}/_sandbox/faults with the admin token):\n{rules}"
+        if faults
+        else ""
+    )
     banner = (
         f"Zen Mesh sandbox serving {info.base_url} ({where})\n"
         "Paste these lines into the shell you run your recipes from:\n\n"
         f"{export_lines(info.env())}\n\n"
         f"API docs:    {info.base_url}/docs\n"
         f"Admin token: {admin_token_text(info.host, token)}  (for /_sandbox/reset and /_sandbox/tenants)\n"
+        f"{in_force}"
         "Press Ctrl-C to stop."
     )
     return banner, start_warnings(info, token, hosts)
+
+
+def fault_text(spec: Mapping[str, Any]) -> str:
+    """One rule as ``--fault`` takes it back (``status=503,probability=0.3``): for the banner."""
+
+    def written(value: Any) -> str:
+        if isinstance(value, list):
+            return "|".join(map(str, value))
+        return json.dumps(value) if isinstance(value, bool) else str(value)
+
+    return ",".join(f"{name}={written(value)}" for name, value in spec.items())
 
 
 def decide(
@@ -251,7 +276,7 @@ def run_sandbox(args: argparse.Namespace, environ: Mapping[str, str] | None = No
     from .server import build_server
 
     server = build_server(settings, store)  # before the banner, which a user may answer with Ctrl-C at once
-    banner, warnings = startup_text(info, where, token, hosts)
+    banner, warnings = startup_text(info, where, token, hosts, settings.faults)
     serve(server, sock, store, banner=banner, warnings=warnings)
     print("Zen Mesh sandbox stopped.", flush=True)
     return 0
