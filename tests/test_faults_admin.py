@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 import requests
-from fault_helpers import add_fault, get_tenant, rule_now, without_faults
 
+from fault_helpers import add_fault, get_tenant, rule_now, without_faults
 from helpers import Api, admin, assert_error
 
 pytestmark = pytest.mark.usefixtures("faults")

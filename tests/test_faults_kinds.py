@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from fault_helpers import FLOWS, add_fault, flow_body, get_tenant, rule_now, without_faults
 
+from fault_helpers import FLOWS, add_fault, flow_body, get_tenant, rule_now, without_faults
 from helpers import Api, assert_error, assert_problem
 
 pytestmark = pytest.mark.usefixtures("faults")

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from fault_helpers import FLOWS, add_fault, get_tenant, rule_now, without_faults
 
+from fault_helpers import FLOWS, add_fault, get_tenant, rule_now, without_faults
 from helpers import Api, admin
 
 pytestmark = pytest.mark.usefixtures("faults")

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from fault_helpers import add_fault, get_tenant, without_faults
 
 from zen_nb import sandbox as sandbox_pkg
 from zen_nb.sandbox.admin_token import new_admin_token
@@ -17,6 +16,7 @@ from zen_nb.sandbox.fault_switch import FaultRuleRefused
 from zen_nb.sandbox.hosts import allowed_hosts
 from zen_nb.sandbox.server import BackgroundServer
 
+from fault_helpers import add_fault, get_tenant, without_faults
 from helpers import Api, admin
 
 

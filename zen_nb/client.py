@@ -41,7 +41,7 @@ from .objects import (
     Target,
     Tenant,
 )
-from .transport import DEFAULT_TIMEOUT, Transport
+from .transport import DEFAULT_TIMEOUT, Transport, checked_idempotency_key, part_key
 from .wire import Page, list_items, next_cursor
 
 Reader = Callable[[Mapping[str, Any]], dict[str, Any]]
@@ -97,7 +97,14 @@ class ZenClient:
         return self.dialect.plane_path(self._plane_id(plane), rest)
 
     def _recipe_call(
-        self, method: str, path: str, what: str, *, body: Any = None, params: dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        what: str,
+        *,
+        body: Any = None,
+        params: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
     ) -> Any:
         """A call of the recipe form, whichever form this client speaks (the v1 form has no such call).
 
@@ -106,10 +113,12 @@ class ZenClient:
         serves both). A host without it says so plainly instead of a bare 404.
         """
         if self.dialect.name == dialects.RECIPE:
-            return self._http.request(method, path, body=body, params=params)
+            return self._http.request(method, path, body=body, params=params, idempotency_key=idempotency_key)
         full = f"/tenants/{dialects.segment(self.config.tenant_id)}{path}"
         try:
-            return self._http.request(method, full, body=body, params=params, under_tenant=False)
+            return self._http.request(
+                method, full, body=body, params=params, under_tenant=False, idempotency_key=idempotency_key
+            )
         except ZenAPIError as error:
             if error.status == 405 or (isinstance(error, NotFoundError) and error.code in (None, "not_found")):
                 raise FormNotSupported(
@@ -212,12 +221,14 @@ class ZenClient:
         url: str | None = None,
         description: str | None = None,
         plane: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Target:
         """Create a target (``type`` is ``stripe``, ``http``, ``slack`` or ``s3``; ``http`` needs ``url``).
 
         ``config`` is the target's settings as the Create-a-Target recipe sends them (e.g.
         ``{"apiKey": ..., "webhookSecret": ...}``); the API echoes it, and the kit never shows
-        its secrets (:mod:`zen_nb.secrets`).
+        its secrets (:mod:`zen_nb.secrets`). Safe to retry: see ``idempotency_key`` in
+        :meth:`create_flow`.
         """
         fields: dict[str, Any] = {"name": name, "type": type}
         for key, value in (("config", config), ("url", url), ("description", description)):
@@ -226,7 +237,11 @@ class ZenClient:
         plane_id = self._plane_id(plane)
         body = self.dialect.target_body(fields, plane_id)
         return Target(
-            self.dialect.read_target(self._http.request("POST", self.dialect.targets_path(plane_id), body=body))
+            self.dialect.read_target(
+                self._http.request(
+                    "POST", self.dialect.targets_path(plane_id), body=body, idempotency_key=idempotency_key
+                )
+            )
         )
 
     def iter_targets(self, plane: str | None = None, *, type: str | None = None) -> Iterator[Target]:
@@ -313,13 +328,27 @@ class ZenClient:
         status: str | None = None,
         retry_policy: Mapping[str, int] | None = None,
         plane: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Flow:
         """Create a delivery flow from ``source`` (an ingester) to ``target``, as in the recipe.
 
         ``target`` is ``{"id": ..., "type": ...}``, a :class:`Target`, or a target id; a list of
         them is a fan-out flow (Business+ plan, recipe form only). ``retry_policy``
         (``{"maxAttempts": 3, "backoffSeconds": 10}``) replaces the service's retry schedule
-        for this flow. Safe to retry: the request carries an idempotency key.
+        for this flow.
+
+        Safe to retry: the request carries an ``Idempotency-Key``, the same on each of the
+        client's own retries, so a create whose answer was lost is not made twice. By default
+        the key is new for each call, so once a call has raised (a
+        :class:`~zen_nb.errors.ServerError` for a 503 after its retries, a
+        :class:`~zen_nb.errors.ZenConnectionError`), calling again may create a second flow if
+        the first call was carried out. To call again safely, give a key of your own
+        (``idempotency_key="create-orders-flow-1"``, 1 to 255 printable ASCII characters) and
+        give the same key, with the same arguments, the second time: the API answers the first
+        call's flow if it made it (for 24 hours), and creates it otherwise. Other arguments with
+        the same key are refused (:class:`~zen_nb.errors.IdempotencyKeyReusedError`, nothing
+        made); a :class:`~zen_nb.errors.ConflictError` ``idempotency_key_in_use`` means the first
+        call is still running on the server (it timed out here): wait a moment and call again.
         """
         fields: dict[str, Any] = {"name": name, "source": object_id(source), **self._targets_body(target, plane)}
         for key, value in (("description", description), ("status", status), ("retryPolicy", retry_policy)):
@@ -327,7 +356,10 @@ class ZenClient:
                 fields[key] = value
         plane_id = self._plane_id(plane)
         body = self.dialect.flow_body(fields, plane_id)
-        return self._read_flow(self._http.request("POST", self.dialect.flows_path(plane_id), body=body))
+        answer = self._http.request(
+            "POST", self.dialect.flows_path(plane_id), body=body, idempotency_key=idempotency_key
+        )
+        return self._read_flow(answer)
 
     def _flow_listing(
         self, plane: str | None, status: str | None, source: str | None, target_type: str | None
@@ -399,17 +431,29 @@ class ZenClient:
             self._http.request(self.dialect.update_flow_method, self._flow_path(flow, plane), body=body)
         )
 
-    def pause_flow(self, flow: str | Mapping[str, Any], plane: str | None = None) -> Flow:
-        """Pause a flow: its events are held until it is resumed. Pausing a paused flow changes nothing."""
+    def pause_flow(
+        self, flow: str | Mapping[str, Any], plane: str | None = None, *, idempotency_key: str | None = None
+    ) -> Flow:
+        """Pause a flow: its events are held until it is resumed. Pausing a paused flow changes nothing.
+
+        ``idempotency_key`` as in :meth:`create_flow` (the v1 form sends a PUT, which needs none).
+        """
         if not self.dialect.plane_in_path:  # v1 has no /pause: its PUT sets the status
             return self.update_flow(flow, status="paused", plane=plane)
-        return self._read_flow(self._http.request("POST", self._flow_path(flow, plane, "/pause")))
+        path = self._flow_path(flow, plane, "/pause")
+        return self._read_flow(self._http.request("POST", path, idempotency_key=idempotency_key))
 
-    def resume_flow(self, flow: str | Mapping[str, Any], plane: str | None = None) -> Flow:
-        """Resume a flow: the events held while it was paused are delivered."""
+    def resume_flow(
+        self, flow: str | Mapping[str, Any], plane: str | None = None, *, idempotency_key: str | None = None
+    ) -> Flow:
+        """Resume a flow: the events held while it was paused are delivered.
+
+        ``idempotency_key`` as in :meth:`create_flow` (the v1 form sends a PUT, which needs none).
+        """
         if not self.dialect.plane_in_path:
             return self.update_flow(flow, status="active", plane=plane)
-        return self._read_flow(self._http.request("POST", self._flow_path(flow, plane, "/resume")))
+        path = self._flow_path(flow, plane, "/resume")
+        return self._read_flow(self._http.request("POST", path, idempotency_key=idempotency_key))
 
     def delete_flow(self, flow: str | Mapping[str, Any], plane: str | None = None) -> None:
         """Delete a flow. It is gone: getting it afterwards is :class:`~zen_nb.errors.FlowNotFound`."""
@@ -421,19 +465,25 @@ class ZenClient:
     # -- events and delivery attempts ------------------------------------------------------------
 
     def ingest_event(
-        self, ingester: str | Mapping[str, Any], payload: Mapping[str, Any], plane: str | None = None
+        self,
+        ingester: str | Mapping[str, Any],
+        payload: Mapping[str, Any],
+        plane: str | None = None,
+        *,
+        idempotency_key: str | None = None,
     ) -> Event:
         """Send an event to an ingester as its provider would; every flow from that ingester delivers it.
 
         The API accepts the event (202) before any delivery is made, so the answer lists the
         deliveries it ``queued`` (or ``held``, for paused flows), not their outcome: follow
         them with ``list_attempts(event=...)``. Safe to retry: the request carries an
-        idempotency key, so a retried send is not a second event. (The v1 form documents no
-        ingestion under ``/v1``: a v1 client sends it to the recipe form at the same host.)
+        idempotency key, so a retried send is not a second event; ``idempotency_key`` (as in
+        :meth:`create_flow`) makes a call again after an error just as safe. (The v1 form documents
+        no ingestion under ``/v1``: a v1 client sends it to the recipe form at the same host.)
         """
         plane_path = f"/clusters/{dialects.segment(self._plane_id(plane))}"
         path = f"{plane_path}/ingesters/{dialects.segment(object_id(ingester))}/events"
-        return Event(self._recipe_call("POST", path, "event ingestion", body=payload))
+        return Event(self._recipe_call("POST", path, "event ingestion", body=payload, idempotency_key=idempotency_key))
 
     def _attempt_listing(
         self,
@@ -521,7 +571,9 @@ class ZenClient:
         answer = self._http.request("GET", self._attempt_path(attempt, plane))
         return DeliveryAttempt(self.dialect.read_attempt(answer))
 
-    def retry_attempt(self, attempt: str | Mapping[str, Any], plane: str | None = None) -> DeliveryAttempt:
+    def retry_attempt(
+        self, attempt: str | Mapping[str, Any], plane: str | None = None, *, idempotency_key: str | None = None
+    ) -> DeliveryAttempt:
         """Deliver an attempt's event again, now: a new attempt with trigger ``manual``.
 
         The answer is the new attempt while it is still ``pending`` (on v1: as read back just
@@ -530,12 +582,14 @@ class ZenClient:
         this is the batch retry with one id (``/v1/.../retry/batch``): it retries exactly this
         delivery, where ``/events/{id}/retry`` would retry every failed delivery of the event;
         v1 retries only a delivery's latest failed attempt (else :class:`~zen_nb.errors.ConflictError`
-        ``nothing_to_retry``).
+        ``nothing_to_retry``). ``idempotency_key`` as in :meth:`create_flow`: the same key again
+        after an error gives the first call's new attempt, not a second delivery.
         """
         if self.dialect.plane_in_path:
-            answer = self._http.request("POST", self._attempt_path(attempt, plane, "/retry"))
+            path = self._attempt_path(attempt, plane, "/retry")
+            answer = self._http.request("POST", path, idempotency_key=idempotency_key)
             return DeliveryAttempt(self.dialect.read_attempt(answer))
-        outcomes = self._retry_batch([object_id(attempt)])
+        outcomes = self._retry_batch([object_id(attempt)], idempotency_key)
         if len(outcomes) != 1:
             raise ZenError(
                 f"the batch retry of one delivery answered {len(outcomes)} outcomes",
@@ -555,23 +609,33 @@ class ZenClient:
             fix="Retry the latest failed attempt of the delivery (list_attempts(event=..., status='failed')).",
         )
 
-    def retry_attempts(self, attempts: Iterable[str | Mapping[str, Any]], plane: str | None = None) -> ObjectList:
+    def retry_attempts(
+        self,
+        attempts: Iterable[str | Mapping[str, Any]],
+        plane: str | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> ObjectList:
         """Retry many attempts at once: one :class:`RetryOutcome` each (``queued``, ``skipped`` or ``not_found``).
 
         The v1 form sends them in batches of 100 (``/v1/.../retry/batch``); the recipe form
-        retries them one by one (and never skips: it retries any attempt).
+        retries them one by one (and never skips: it retries any attempt). ``idempotency_key``
+        as in :meth:`create_flow`: each request gets a key made from it and what it retries, so
+        the same call again, with the same key and attempts, retries none of them twice.
         """
         ids = [object_id(attempt) for attempt in attempts]
+        if idempotency_key is not None:
+            checked_idempotency_key(idempotency_key)  # refused now, before any retry is sent
         if not self.dialect.plane_in_path:
             return ObjectList(
                 RetryOutcome(item)
                 for start in range(0, len(ids), 100)
-                for item in self._retry_batch(ids[start : start + 100])
+                for item in self._retry_batch(ids[start : start + 100], part_key(idempotency_key, start))
             )
         outcomes = ObjectList()
         for attempt_id in ids:
             try:
-                made = self.retry_attempt(attempt_id, plane)
+                made = self.retry_attempt(attempt_id, plane, idempotency_key=part_key(idempotency_key, attempt_id))
             except NotFoundError as error:
                 if error.code not in (None, "attempt_not_found"):
                     raise
@@ -580,9 +644,9 @@ class ZenClient:
                 outcomes.append(RetryOutcome(attemptId=attempt_id, status="queued", retryAttemptId=made["id"]))
         return outcomes
 
-    def _retry_batch(self, ids: list[str]) -> list[dict[str, Any]]:
+    def _retry_batch(self, ids: list[str], idempotency_key: str | None = None) -> list[dict[str, Any]]:
         """The v1 batch retry of ``ids`` (1 to 100), read as ``{attemptId, status, retryAttemptId}`` each."""
-        answer = self._http.request("POST", "/retry/batch", body={"delivery_ids": ids})
+        answer = self._http.request("POST", "/retry/batch", body={"delivery_ids": ids}, idempotency_key=idempotency_key)
         outcomes = []
         listed = answer.get("deliveries") if isinstance(answer, Mapping) else None
         for item in listed or []:

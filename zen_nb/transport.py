@@ -4,11 +4,14 @@ and the translation of answers into Python values or :mod:`zen_nb.errors`.
 Retries are urllib3's ``Retry`` (no loop of our own): connection failures, lost responses,
 429 and 502/503/504, with exponential backoff, ``Retry-After`` honoured (capped), and a bound
 on both the count and the total time. Every POST carries an ``Idempotency-Key`` made once per
-call, so a retried create replays the first answer instead of creating twice.
+call, so a retried create replays the first answer instead of creating twice. A caller whose
+call raised after its retries may call again with the key of its own it gave the first time
+(``idempotency_key=``): the API then replays the first call's answer if it was carried out.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import uuid
@@ -22,13 +25,22 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.retry import Retry
 
 from .config import ZenConfig
-from .errors import RateLimitedError, ServerError, ZenAPIError, ZenConfigError, ZenConnectionError, error_class
+from .errors import (
+    RateLimitedError,
+    ServerError,
+    ZenAPIError,
+    ZenConfigError,
+    ZenConnectionError,
+    ZenError,
+    error_class,
+)
 from .fixes import connection_fix, fix_for
 from .secrets import masked, redact_text, secret_values
 from .vocabulary import VERSION
 from .wire import error_fields, list_items, next_cursor
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+MAX_IDEMPOTENCY_KEY = 255  # characters: the contract's bound (section 5)
 DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds
 
 
@@ -128,9 +140,14 @@ class Transport:
         params: dict[str, Any] | None = None,
         body: Any = None,
         under_tenant: bool = True,
+        idempotency_key: str | None = None,
     ) -> Any:
-        """Send one call (retried as above); return its JSON, or None for an empty answer."""
-        headers = {"Idempotency-Key": f"zen-nb-{uuid.uuid4()}"} if method == "POST" else {}
+        """Send one call (retried as above); return its JSON, or None for an empty answer.
+
+        A POST carries ``idempotency_key`` if given (see :func:`checked_idempotency_key`), else a
+        fresh key; the key is made once here, so urllib3's retries of this call all send it.
+        """
+        headers = {"Idempotency-Key": idempotency_key_for(idempotency_key)} if method == "POST" else {}
         data = None
         if body is not None:
             data = json.dumps(body, separators=(",", ":")).encode()
@@ -241,6 +258,48 @@ def auth_headers(token: str, scheme: str = "bearer") -> dict[str, str]:
             fix="Leave it out for Authorization: Bearer, or pass auth_header='x-api-key'.",
         )
     return {"Authorization": f"Bearer {token}"}
+
+
+def idempotency_key_for(key: str | None) -> str:
+    """The ``Idempotency-Key`` of one POST: the caller's own (checked), or a fresh one."""
+    return f"zen-nb-{uuid.uuid4()}" if key is None else checked_idempotency_key(key)
+
+
+def checked_idempotency_key(key: object) -> str:
+    """A caller's ``idempotency_key=``, refused before anything is sent if the API would refuse it.
+
+    The contract takes 1 to 255 characters; an HTTP header holds printable ASCII only (a line
+    break would end the header, and ``requests`` would fail with a message that names neither
+    the keyword nor the fix), and loses the spaces around its value.
+    """
+    fix = (
+        "Pass a string of 1 to 255 printable ASCII characters that you keep, e.g. "
+        "key = f'create-{uuid.uuid4()}', then call again with idempotency_key=key after an error."
+    )
+    if not isinstance(key, str):
+        raise ZenError(f"idempotency_key must be a string, not {type(key).__name__}", fix=fix)
+    if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
+        raise ZenError(f"idempotency_key must be 1 to {MAX_IDEMPOTENCY_KEY} characters, not {len(key)}", fix=fix)
+    if not all(" " <= char <= "~" for char in key):
+        bad = next(char for char in key if not " " <= char <= "~")
+        raise ZenError(f"idempotency_key holds {bad!r}: an HTTP header takes printable ASCII only", fix=fix)
+    if key != key.strip():  # HTTP drops a header value's outer spaces: the server would see another key
+        raise ZenError("idempotency_key starts or ends with a space, which HTTP would drop", fix=fix)
+    return key
+
+
+def part_key(key: str | None, part: object) -> str | None:
+    """The key of one request of a call that sends several (``retry_attempts``): made from the
+    caller's ``key`` and what that request is about, so the same call again sends the same keys.
+
+    A key that would pass the contract's 255 characters is shortened to a digest of both.
+    """
+    if key is None:
+        return None
+    made = f"{checked_idempotency_key(key)}:{part}"
+    if len(made) <= MAX_IDEMPOTENCY_KEY and made.isascii() and made.isprintable():
+        return made
+    return f"zen-nb-{hashlib.sha256(made.encode()).hexdigest()}"
 
 
 def _earlier_try_may_have_landed(response: requests.Response) -> bool:
