@@ -158,8 +158,9 @@ class Dialect:
 
     def read_flow(self, item: Mapping[str, Any]) -> dict[str, Any]:
         flow = _camel_if_needed(item)
-        if isinstance(flow.get("retryPolicy"), Mapping):
-            flow["retryPolicy"] = camel_fields(flow["retryPolicy"])
+        policy = flow.get("retryPolicy")
+        if policy is not None and isinstance(policy, Mapping):  # most flows have none: skip the ABC check
+            flow["retryPolicy"] = _camel_if_needed(policy)
         return flow
 
     def read_target(self, item: Mapping[str, Any]) -> dict[str, Any]:
@@ -283,10 +284,24 @@ def for_name(name: str) -> Dialect:
     return V1Dialect() if name == V1 else Dialect()
 
 
+#: Key shapes (an object's field names, in order) seen to hold no snake_case name. The items of a
+#: list share a shape or a few, so the check of every key is made once per shape, not once per item
+#: (for a 100,000-flow load it was most of the dialect's cost); a mixed page is still read item by
+#: item, since an item of another shape is checked anew. Bounded: cleared when full.
+_CAMEL_SHAPES: set[tuple[str, ...]] = set()
+_MAX_SHAPES = 512
+
+
 def _camel_if_needed(item: Mapping[str, Any]) -> dict[str, Any]:
     """The recipe form is camelCase already; a service that answers snake_case is read alike."""
-    if any("_" in key for key in item):
+    shape = tuple(item)
+    if shape in _CAMEL_SHAPES:
+        return dict(item)
+    if any("_" in key for key in shape):
         return camel_fields(item)
+    if len(_CAMEL_SHAPES) >= _MAX_SHAPES:
+        _CAMEL_SHAPES.clear()
+    _CAMEL_SHAPES.add(shape)
     return dict(item)
 
 
