@@ -33,6 +33,7 @@ REQUIRED = [
     "06-authentication",
     "07-inspect-delivery-attempts",
     "08-list-planes-and-inspect-a-plane",
+    "09-when-the-api-fails",
 ]
 
 
