@@ -3,7 +3,8 @@
 On it: the demo tenant's HTTP API (``api``), more tenants (``new_tenant``), the demo tenant's
 ``ZenClient`` (``client``), and for the delivery tests a fast retry schedule (``fast``) and an
 HTTP receiver on loopback (``hook``); a fresh IPython shell (``shell``). And, at the end of a
-run, where the browser tests put their screenshots.
+run, where the browser tests put their screenshots; every test report without a sandbox token
+(tests/redaction.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from zen_nb import sandbox as sandbox_pkg
 
 from deliveries import FAST, Hook
 from helpers import ZEN_VARIABLES, Api, admin_post, client_for, set_retry_schedule
+from redaction import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401  (hooks: no token in a report)
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
