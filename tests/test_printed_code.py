@@ -59,6 +59,7 @@ def kit_texts() -> dict[str, str]:
     texts["fix for HTTP 5xx"] = fixes.fix_for(503, None)
     texts["fix for a target's 400"] = fixes.fix_for(400, None, "/tenants/t/clusters/p/targets")
     texts["ZenConnectionError fix"] = fixes.connection_fix(DEAD_BASE)
+    texts["ZenTimeoutError fix"] = fixes.slow_answer_fix(0.2)
     try:
         ZenConfig(environ={})
     except ZenConfigError as error:

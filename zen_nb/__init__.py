@@ -50,6 +50,7 @@ from .errors import (
     ZenConfigError,
     ZenConnectionError,
     ZenError,
+    ZenTimeoutError,
 )
 from .vocabulary import VERSION
 
@@ -112,6 +113,7 @@ __all__ = [
     "ZenConfig",
     "ZenConfigError",
     "ZenConnectionError",
+    "ZenTimeoutError",
     "ZenError",
     "__version__",
     "class_progress",

@@ -81,6 +81,20 @@ class FormNotSupported(ZenError):
 class ZenConnectionError(ZenError):
     """Nothing answered at ``ZEN_API_BASE`` (refused, unreachable, or timed out)."""
 
+    #: whether the server took the connection (a lost answer, a read time-out) rather than nothing
+    #: listening: such a request may have been carried out, and calling again may work at once.
+    reached: bool = False
+
+
+class ZenTimeoutError(ZenConnectionError):
+    """The API took the request but sent no answer within the client's read time-out.
+
+    The service is up, only slow: the request may have been carried out, so a create is called
+    again with the same ``idempotency_key=``; or the client is given longer (``timeout=``).
+    """
+
+    reached = True
+
 
 class ZenAPIError(ZenError):
     """The API answered with an error status."""

@@ -111,6 +111,16 @@ def fix_for(status: int, code: str | None, path: str = "") -> str:
     return BY_STATUS.get(status, "")
 
 
+def slow_answer_fix(read_timeout: float) -> str:
+    """The fix when the API took a request but answered later than the client waits."""
+    longer = max(60, int(read_timeout * 4))
+    return (
+        f"The API is up but answered later than the {read_timeout:g} s this client waits: call again later "
+        "(a create called again with the same idempotency_key= cannot make a second one), or wait longer "
+        f"with {code(f'client = zen_nb.ZenClient(timeout=(5, {longer}))')}."
+    )
+
+
 def connection_fix(base_url: str) -> str:
     """The fix when nothing answers at the API base: each way out runs as printed (see :mod:`.hints`)."""
     return (

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ProtocolError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from .config import ZenConfig
@@ -32,14 +33,18 @@ from .errors import (
     ZenConfigError,
     ZenConnectionError,
     ZenError,
+    ZenTimeoutError,
     error_class,
 )
-from .fixes import connection_fix, fix_for
+from .fixes import connection_fix, fix_for, slow_answer_fix
 from .secrets import masked, redact_text, secret_values
 from .vocabulary import VERSION
 from .wire import error_fields, list_items, next_cursor
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+PAGE_RESUMES = 2  # more calls of one list page after its retries ran out (Transport.page)
+PAGE_RESUME_WAIT = 1.0  # seconds before the first of them, more before the next
+LOG = logging.getLogger(__name__)
 MAX_IDEMPOTENCY_KEY = 255  # characters: the contract's bound (section 5)
 DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds
 
@@ -172,31 +177,67 @@ class Transport:
             ) from None
 
     def send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        """The raw exchange; a failure to connect becomes :class:`ZenConnectionError`."""
+        """The raw exchange; a failure to connect becomes :class:`ZenConnectionError`, an answer
+        that never came (after the retries) :class:`ZenTimeoutError`.
+
+        requests raises ``ConnectionError`` for a read time-out once urllib3's retries are spent
+        (``MaxRetryError`` wraps it), so the cause is read from the chain, not from the class.
+        """
         try:
             return self.session.request(method, url, timeout=self.timeout, allow_redirects=False, **kwargs)
-        except requests.Timeout as error:
-            raise ZenConnectionError(
-                f"the API at {self.config.api_base} did not answer in time ({type(error).__name__})",
-                fix=connection_fix(self.config.api_base),
-            ) from None
-        except requests.ConnectionError as error:
-            reason = _root_reason(error)
-            raise ZenConnectionError(
+        except (requests.Timeout, requests.ConnectionError) as error:
+            where = f"{method} {urlsplit(url).path}"
+            if _caused_by(error, ReadTimeoutError) or isinstance(error, requests.ReadTimeout):
+                read_timeout = self.timeout[1] if isinstance(self.timeout, tuple) else self.timeout
+                raise ZenTimeoutError(
+                    f"the API at {self.config.api_base} took the request but did not answer within "
+                    f"{read_timeout:g} s ({self.redact(where)})",
+                    fix=slow_answer_fix(read_timeout),
+                ) from None
+            # urllib3's NewConnectionError (refused, no route) is a kind of ConnectTimeoutError: asked first
+            timed_out = isinstance(error, requests.Timeout) or _caused_by(error, ConnectTimeoutError)
+            if timed_out and not _caused_by(error, NewConnectionError):
+                reason = "no connection within the connect time-out"
+            else:
+                reason = _root_reason(error)
+            failure = ZenConnectionError(
                 f"could not reach the API at {self.config.api_base}: {self.redact(reason)}",
                 fix=connection_fix(self.config.api_base),
-            ) from None
+            )
+            failure.reached = _caused_by(error, ProtocolError)  # it took the connection, then lost it
+            raise failure from None
 
     def pages(self, path: str, params: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
-        """Every page of a list, following its cursor; any documented wrapper (see :mod:`zen_nb.wire`)."""
+        """Every page of a list, following its cursor; any documented wrapper (see :mod:`zen_nb.wire`).
+
+        A page whose tries were all spent on transient failures is fetched again from its own
+        cursor (:meth:`page`), so that a long load goes on where it was instead of starting over.
+        """
         params = {key: value for key, value in params.items() if value is not None}
         while True:
-            body = self.request("GET", path, params=params)
+            body = self.page(path, params)
             yield list_items(body)
             cursor = next_cursor(body)
             if cursor is None or cursor == params.get("cursor"):
                 return  # the last page (a cursor that does not move would loop for ever)
             params = {**params, "cursor": cursor}
+
+    def page(self, path: str, params: dict[str, Any]) -> Any:
+        """One page of a list, with up to :data:`PAGE_RESUMES` more calls after a transient error.
+
+        Each call is already retried by urllib3 (:func:`default_retry`); a read of a list is safe
+        to repeat, and the cursor pins the page. A refused connection or a 4xx is raised at once.
+        """
+        for resume in range(PAGE_RESUMES + 1):
+            try:
+                return self.request("GET", path, params=params)
+            except (RateLimitedError, ServerError, ZenConnectionError) as error:
+                if resume == PAGE_RESUMES or not _transient(error):
+                    raise
+                wait = getattr(error, "retry_after", None) or PAGE_RESUME_WAIT * (resume + 1)
+                LOG.info("page of %s failed after its retries (%s); fetching it again in %.1f s", path, error, wait)
+                time.sleep(min(wait, ZenRetry.retry_after_cap))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def error(self, response: requests.Response, sent: Any = None) -> ZenAPIError:
         """The typed error for an error answer, whatever shape its body has.
@@ -314,6 +355,28 @@ def _earlier_try_may_have_landed(response: requests.Response) -> bool:
             return True
         if attempt.error is not None and not isinstance(attempt.error, (ConnectTimeoutError, NewConnectionError)):
             return True
+    return False
+
+
+def _transient(error: ZenError) -> bool:
+    """Whether calling again soon may work: a 429, a gateway's 502/503/504, a lost or late answer."""
+    if isinstance(error, ZenConnectionError):
+        return error.reached
+    return getattr(error, "status", None) in RETRY_STATUSES
+
+
+def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:
+    """Whether ``kind`` is in the chain of ``error``: its ``reason``s, causes, contexts and args."""
+    seen: set[int] = set()
+    todo: list[Any] = [error]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        if isinstance(item, kind):
+            return True
+        seen.add(id(item))
+        todo += [getattr(item, "reason", None), item.__cause__, item.__context__, *item.args]
     return False
 
 
