@@ -74,6 +74,10 @@ BY_CODE = {
     ),
     "idempotency_key_reused": "Use a new Idempotency-Key for a different request.",
     "idempotency_key_in_use": "A request with this Idempotency-Key is still running: wait for it, then retry.",
+    "idempotency_answer_lost": (
+        "The call was carried out before the API stopped, and only its answer was lost: do not call it again; "
+        "read the result instead (`client.list_flows()`, `client.list_targets()`)."
+    ),
     "payload_too_large": "Send a body under 1 MiB.",
     "rate_limited": "Too many requests: wait for the time in Retry-After, then retry.",
     "source_immutable": "A flow's source is fixed: create a new flow for the other source.",

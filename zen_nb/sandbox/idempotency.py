@@ -45,6 +45,7 @@ from .asgi import (
 from .auth import V1_PREFIX
 from .data import Store
 from .data import idempotency as keys
+from .data.connection import BEFORE_COMMIT
 from .errors import ApiError
 from .paths import path_segments
 
@@ -171,11 +172,14 @@ class IdempotencyMiddleware:
                 ),
             )
             return
+        if answer.status is None:
+            await send_error(scope, send, answer_lost())
+            return
         if answer.body is None:
             await send_error(scope, send, too_large_to_replay(answer))
             return
         headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers]
-        headers += [(b"idempotent-replayed", b"true"), (b"x-request-id", answer.request_id.encode())]
+        headers += [(b"idempotent-replayed", b"true"), (b"x-request-id", (answer.request_id or "").encode())]
         await send_bytes(send, answer.status, answer.body, headers, content_type=answer.content_type)
 
     async def _run_and_record(self, scope: Scope, receive: Receive, send: Send, digest: str, key: str) -> None:
@@ -209,13 +213,22 @@ class IdempotencyMiddleware:
             body = await read_body_or_refuse(scope, receive, send)
             if body is None:
                 return
-            await self.app(scope, replay_receive(body, receive), capture)
+            request_fingerprint = fingerprint(scope, body)
+
+            def note_committed(db: sqlite3.Connection) -> None:
+                keys.mark_committed(db, digest, key, request_fingerprint)
+
+            noted = BEFORE_COMMIT.set(note_committed)  # the route's write transactions carry the note
+            try:
+                await self.app(scope, replay_receive(body, receive), capture)
+            finally:
+                BEFORE_COMMIT.reset(noted)
             if is_stored(status):
                 answer_body: bytes | None = b"".join(chunks)
                 if len(answer_body) > keys.LIMITS.answer_bytes:
                     answer_body = None  # the request ran: keep that, and where its result is
                 answer = keys.StoredAnswer(
-                    fingerprint=fingerprint(scope, body),
+                    fingerprint=request_fingerprint,
                     status=status,
                     body=answer_body,
                     content_type=content_type,
@@ -285,6 +298,19 @@ def too_large_to_replay(answer: keys.StoredAnswer) -> ApiError:
         f"it again: {where} instead",
         field="Idempotency-Key",
         headers={"Location": location} if location else None,
+    )
+
+
+def answer_lost() -> ApiError:
+    """The answer to a retry of a request whose write committed just before the sandbox stopped
+    (a crash, a ``kill -9``), before its answer was stored: carrying it out again would do it twice."""
+    return ApiError(
+        409,
+        "idempotency_answer_lost",
+        "the request with this Idempotency-Key was carried out, but the sandbox stopped before its answer was "
+        "stored, so it cannot be replayed; do not send it again: read the result with a GET (list the "
+        "resource to find it)",
+        field="Idempotency-Key",
     )
 
 

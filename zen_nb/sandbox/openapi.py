@@ -425,7 +425,7 @@ def _error_codes(path: str, method: str, operation: dict[str, Any], known: Opera
             add(404, "plane_not_found")
         if method == "post":
             add(400, "invalid_idempotency_key")
-            add(409, "idempotency_key_in_use", "idempotency_answer_too_large")
+            add(409, "idempotency_key_in_use", "idempotency_answer_too_large", "idempotency_answer_lost")
             add(409 if _is_v1(path) else 422, "idempotency_key_reused")
     elif path.startswith(ADMIN + "/") and _security(path, known):
         add(401, "unauthenticated")

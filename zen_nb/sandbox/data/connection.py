@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,6 +33,13 @@ from .schema import UnusableDatabase, claim, create_or_migrate
 
 BUSY_TIMEOUT_MS = 10_000
 _WAITING_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+# Run inside every write transaction of the current context, before its commit (see
+# Store.transaction). The idempotency middleware sets it for the request it runs, so that the
+# request's key records "its write committed" in the very transaction of that write: a crash
+# between the write and the storing of the answer can then not pass for a request never run.
+BEFORE_COMMIT: ContextVar[Callable[[sqlite3.Connection], None] | None] = ContextVar("before_commit", default=None)
 
 
 class WouldWait(Exception):
@@ -103,12 +111,19 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (``BEGIN IMMEDIATE``), committed on success, rolled back on error."""
+        """A write transaction (``BEGIN IMMEDIATE``), committed on success, rolled back on error.
+
+        What :data:`BEFORE_COMMIT` holds in the caller's context runs inside it, just before the
+        commit: a note that must be durable exactly when this transaction's writes are.
+        """
         with self._lock:
             self._check_open()
             self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield self._writer
+                note = BEFORE_COMMIT.get()
+                if note is not None:
+                    note(self._writer)
             except BaseException:
                 self._writer.execute("ROLLBACK")
                 raise

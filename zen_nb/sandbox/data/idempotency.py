@@ -43,14 +43,16 @@ class StoredAnswer:
     """What a finished request with a key answered, to be replayed byte for byte.
 
     ``body`` is None when the answer was larger than :attr:`Limits.answer_bytes`: the request
-    ran, and its status and headers (``Location``) are kept, but its body is not.
+    ran, and its status and headers (``Location``) are kept, but its body is not. ``status`` is
+    None too when the request's write committed but a crash came before its answer was stored
+    (:func:`release_in_flight`).
     """
 
     fingerprint: str
-    status: int
+    status: int | None
     body: bytes | None
-    content_type: str
-    request_id: str
+    content_type: str | None
+    request_id: str | None
     headers: list[tuple[str, str]]  # the headers a replay repeats, e.g. Location
 
 
@@ -125,9 +127,25 @@ def release(db: sqlite3.Connection, token_sha256: str, key: str) -> None:
     )
 
 
+def mark_committed(db: sqlite3.Connection, token_sha256: str, key: str, fingerprint: str) -> None:
+    """Note, in the transaction of the claimed request's write, that the write is committed (the
+    request's fingerprint on its still ``in_flight`` row): see :func:`release_in_flight`."""
+    db.execute(
+        "UPDATE idempotency_keys SET fingerprint = ? WHERE token_sha256 = ? AND key = ? AND state = 'in_flight'",
+        (fingerprint, token_sha256, key),
+    )
+
+
 def release_in_flight(db: sqlite3.Connection) -> None:
-    """Free every claimed key: after a crash, their requests can never finish."""
-    db.execute("DELETE FROM idempotency_keys WHERE state = 'in_flight'")
+    """After a crash, settle every claimed key, whose request can never finish now.
+
+    A key whose request never committed a write is freed: calling again runs the request. One
+    whose write committed but whose answer was not stored yet (the crash fell between the two)
+    is kept as done with no answer (status NULL), so that calling again is refused with
+    ``idempotency_answer_lost`` rather than carried out a second time.
+    """
+    db.execute("DELETE FROM idempotency_keys WHERE state = 'in_flight' AND fingerprint IS NULL")
+    db.execute("UPDATE idempotency_keys SET state = 'done', status = NULL, body = NULL WHERE state = 'in_flight'")
 
 
 def sweep(db: sqlite3.Connection, now: float, tokens: Iterable[str] = (), limits: Limits = LIMITS) -> Swept:
