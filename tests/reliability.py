@@ -24,10 +24,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+import requests
+
 from zen_nb import ZenClient, ZenConfig
 from zen_nb import sandbox as sandbox_pkg
 from zen_nb.errors import RateLimitedError, ServerError, ZenConnectionError
 from zen_nb.sandbox.fault_switch import FaultRules
+from zen_nb.vocabulary import ENV_ADAPTER_ID, ENV_API_BASE, ENV_API_TOKEN, ENV_PLANE_ID, ENV_TENANT_ID
 
 from helpers import Api, admin_post, client_for
 
@@ -164,3 +167,23 @@ def flows_named(api: Api, prefix: str) -> list[dict[str, Any]]:
 def targets_named(api: Api, prefix: str) -> list[dict[str, Any]]:
     """The demo plane's targets whose name starts with ``prefix``, read over plain HTTP."""
     return [item for item in api.all_pages("{plane}/destinations", limit=250) if item["name"].startswith(prefix)]
+
+
+def new_tenant_env(base_url: str, admin_token: str) -> dict[str, str]:
+    """The five ``ZEN_*`` of a new tenant (the demo seed) made through ``/_sandbox/tenants`` of the
+    sandbox at ``base_url``, in this process or another: its token is known to the caller only."""
+    response = requests.post(
+        f"{base_url}/_sandbox/tenants",
+        headers={"Authorization": f"Bearer {admin_token}"},
+        json={"plan": "team", "seed": True},
+        timeout=30,
+    )
+    assert response.status_code == 201, response.text
+    made = response.json()
+    return {
+        ENV_API_BASE: base_url,
+        ENV_API_TOKEN: made["token"],
+        ENV_TENANT_ID: made["id"],
+        ENV_PLANE_ID: sandbox_pkg.DEMO_PLANE_ID,
+        ENV_ADAPTER_ID: sandbox_pkg.DEMO_ADAPTER_ID,
+    }

@@ -51,6 +51,7 @@ from zen_nb.frames import load_flows
 from zen_nb.transport import PAGE_RESUMES
 
 from processes import CliSandbox, clean_env, lab_env
+from reliability import new_tenant_env
 
 FLOWS = "/tenants/*/clusters/*/delivery-flows"
 TARGET = {"id": "dest_stripe_prod_us_east_1", "type": "stripe"}
@@ -120,16 +121,9 @@ def box() -> Iterator[sandbox_pkg.Sandbox]:
 @pytest.fixture(scope="module")
 def tenant(box: sandbox_pkg.Sandbox) -> dict[str, str]:
     """A tenant made through ``/_sandbox/tenants``, whose token only this test knows: its five ``ZEN_*``."""
-    response = requests.post(
-        f"{box.base_url}/_sandbox/tenants",
-        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-        json={"plan": "team", "seed": True},
-        timeout=30,
-    )
-    assert response.status_code == 201, response.text
-    made = response.json()
-    assert made["token"] not in ("", box.token)
-    return {**box.env(), "ZEN_API_TOKEN": made["token"], "ZEN_TENANT_ID": made["id"]}
+    made = new_tenant_env(box.base_url, ADMIN_TOKEN)
+    assert made["ZEN_API_TOKEN"] not in ("", box.token)
+    return made
 
 
 @pytest.fixture
@@ -336,21 +330,8 @@ def test_no_token_in_a_sandbox_processs_output_while_faults_fire_on_its_traffic(
         "latencyMs=1,latencySpreadMs=10",
     ]
     with CliSandbox("--port", "0", "--db", ":memory:", *[a for r in rules for a in ("--fault", r)], env=env) as box:
-        made = requests.post(
-            f"{box.base_url}/_sandbox/tenants",
-            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-            json={"plan": "team", "seed": True},
-            timeout=30,
-        )
-        assert made.status_code == 201, made.text
-        token = made.json()["token"]
-        zen = {
-            "ZEN_API_BASE": box.base_url,
-            "ZEN_API_TOKEN": token,
-            "ZEN_TENANT_ID": made.json()["id"],
-            "ZEN_PLANE_ID": "plane_dev_us_east_1",
-            "ZEN_ADAPTER_ID": "adapter_stripe_ingester",
-        }
+        zen = new_tenant_env(box.base_url, ADMIN_TOKEN)
+        token = zen["ZEN_API_TOKEN"]
         with ZenClient(ZenConfig(environ=zen)) as client:
             for number in range(4):
                 try:

@@ -228,16 +228,16 @@ class Transport:
         Each call is already retried by urllib3 (:func:`default_retry`); a read of a list is safe
         to repeat, and the cursor pins the page. A refused connection or a 4xx is raised at once.
         """
-        for resume in range(PAGE_RESUMES + 1):
+        for resume in range(PAGE_RESUMES):
             try:
                 return self.request("GET", path, params=params)
             except (RateLimitedError, ServerError, ZenConnectionError) as error:
-                if resume == PAGE_RESUMES or not _transient(error):
+                if not _transient(error):
                     raise
                 wait = getattr(error, "retry_after", None) or PAGE_RESUME_WAIT * (resume + 1)
                 LOG.info("page of %s failed after its retries (%s); fetching it again in %.1f s", path, error, wait)
                 time.sleep(min(wait, ZenRetry.retry_after_cap))
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self.request("GET", path, params=params)  # the last call: what it raises is the caller's
 
     def error(self, response: requests.Response, sent: Any = None) -> ZenAPIError:
         """The typed error for an error answer, whatever shape its body has.
