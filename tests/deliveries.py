@@ -23,7 +23,7 @@ from typing import Any
 
 import requests
 
-from helpers import ATTEMPT_FIELDS, Api, serving, url_of, wait_until
+from helpers import SANDBOX_ATTEMPT_FIELDS, Api, serving, url_of, wait_until
 
 FLOWS = "{plane}/delivery-flows"
 TARGETS = "{plane}/targets"
@@ -96,8 +96,8 @@ def ms_between(earlier: str, later: str) -> float:
 
 
 def check_shape(attempt: dict[str, Any]) -> None:
-    """One attempt has the contract's fields and types."""
-    assert set(attempt) == ATTEMPT_FIELDS, attempt
+    """One attempt has the contract's fields (and the sandbox's ``nextAttemptAt``) and types."""
+    assert set(attempt) == SANDBOX_ATTEMPT_FIELDS, attempt
     assert ATTEMPT_ID.fullmatch(attempt["id"]), attempt
     assert EVENT_ID.fullmatch(attempt["eventId"]), attempt
     assert attempt["trigger"] in ("initial", "automatic", "manual", "resume")

@@ -12,9 +12,9 @@ from helpers import Api, client_for
 
 FORMS = ("recipe", "v1")
 
-# What a v1 object adds to the recipe form's fields: its plane, and for a delivery its own status word
-# and error text (the kit keeps unknown fields).
-V1_EXTRA_ATTEMPT_FIELDS = {"recipe": set(), "v1": {"planeId", "deliveryStatus", "errorMessage"}}
+# What each form's attempt adds to the contract's fields (the kit keeps unknown fields): on the recipe form
+# the sandbox's nextAttemptAt; on v1 its plane, and for a delivery its own status word and error text.
+V1_EXTRA_ATTEMPT_FIELDS = {"recipe": {"nextAttemptAt"}, "v1": {"planeId", "deliveryStatus", "errorMessage"}}
 
 
 def client_in(api: Api, form: str) -> ZenClient:

@@ -43,6 +43,8 @@ ATTEMPT_FIELDS = {
     "latencyMs",
     "createdAt",
 }
+# What the sandbox adds to each on the recipe form: when the delivery's next automatic attempt is due.
+SANDBOX_ATTEMPT_FIELDS = ATTEMPT_FIELDS | {"nextAttemptAt"}
 
 
 class Api:

@@ -80,6 +80,8 @@ NOT_FUZZED = {
     "POST /_sandbox/faults": "a rule it adds fails the requests of every other operation (tests/test_faults_*.py)",
 }
 
+OFF_THE_WALK = ("retryAttempts", "advanceClock", "getClock")  # no links: see the recipe form's walk
+
 # Refusals that depend on the stored state, not on the request's shape: (status, code, field).
 STATE_REFUSALS = {
     (400, "invalid_cursor", "cursor"),  # a cursor is valid only as a nextCursor the API issued
@@ -302,7 +304,10 @@ def test_sequences_along_the_documents_links_answer_as_it_says(
 ) -> None:
     # The recipe form and the sandbox's own surface; the v1 form is walked on its own (below), so
     # that neither walk is thinned by the other's operations into 404s of made-up ids.
-    walk(api_schema.exclude(path_regex="^/v1/"), box, SCENARIOS)
+    # The batch retry and the delivery clock are left out of this walk too: no link leads to them or from
+    # them, and with them in it the derandomized walk followed no created flow to its operations (every
+    # step on them is a step not taken along a link). They are fuzzed above, through every check.
+    walk(api_schema.exclude(path_regex="^/v1/").exclude(operation_id=list(OFF_THE_WALK)), box, SCENARIOS)
 
     # The links were followed from created objects to answers about them, not only to 404s.
     assert answered(api_schema, "createFlow", "201") and answered(api_schema, "createTarget", "201")
@@ -336,6 +341,41 @@ def test_v1_sequences_along_its_links_answer_as_it_says(
     # Every answer on the way passed every check (which operations a walk reaches varies with the
     # machine and with Schemathesis's version: the lowest-versions run reached no flow create).
     assert sum(count for name, count in CHECKED.items() if name.startswith("stateful ") and "/v1/" in name) >= 10
+
+
+V1_FLOW_PUT = ("/v1/tenants/{tenantId}/delivery-flows/{flowId}", "PUT")
+
+
+def test_no_schema_valid_v1_flow_put_is_refused_for_the_stored_source(
+    api_schema: schemathesis.BaseSchema, box: sandbox_pkg.Sandbox
+) -> None:
+    """The flake this module had (ST202 in the v1 walk, now and then): the PUT's schema offered
+    ``source_id``, so Schemathesis sent made-up sources and the server refused each for differing
+    from the stored one. The document leaves it out now; no body it allows meets that 400."""
+    path, method = V1_FLOW_PUT
+    headers = {"Authorization": f"Bearer {box.token}"}
+    v1_flows = f"{box.base_url}/v1/tenants/{box.tenant_id}/delivery-flows"
+    made = requests.post(
+        v1_flows,
+        json={"name": "walked", "source_id": "ingester_stripe", "destination_id": SEED_TARGETS[0]},
+        headers=headers,
+        timeout=30,
+    )
+    assert made.status_code == 201, made.text
+    answers: Counter[str] = Counter()
+
+    @hypothesis.given(case=api_schema[path][method].as_strategy())
+    @hypothesis.settings(max_examples=60, derandomize=True, database=None, deadline=None)
+    def put(case: schemathesis.Case) -> None:
+        case.path_parameters = {"tenantId": box.tenant_id, "flowId": made.json()["id"]}
+        case.headers = {**(case.headers or {}), **headers}
+        response = case.call()
+        code = response.json().get("code", "") if response.status_code >= 400 else ""
+        answers[f"{response.status_code} {code}".strip()] += 1
+        assert code != "source_immutable", (case.body, response.text)
+
+    put()
+    assert sum(answers.values()) >= 20 and any(name.startswith("200") for name in answers), answers
 
 
 def operation_path(api_schema: schemathesis.BaseSchema, operation_id: str) -> str:

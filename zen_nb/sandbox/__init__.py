@@ -108,6 +108,17 @@ class Sandbox:
             raise ValueError("give a fault rule, e.g. box.faults(status=503, probability=0.3)")
         return FaultRules(self.base_url, self.admin_token, specs)
 
+    def advance_clock(self, seconds: float, tenant_id: str | None = None) -> dict[str, Any]:
+        """Advance the delivery clock by ``seconds`` (more than 0, at most 30 days): every retry due
+        within them is made now, and later ones come as much sooner; every tenant's, or ``tenant_id``'s.
+
+        Returns the sandbox's answer (``advancedSeconds``, ``moved``, ``dueNow``, ``queued``,
+        ``nextDueAt``); a refusal raises :class:`~.clock_switch.ClockRefused` naming the field.
+        """
+        from .clock_switch import advance_clock
+
+        return advance_clock(self.base_url, self.admin_token, seconds, tenant_id)
+
     def stop(self) -> None:
         """Stop serving and close the database. Safe to call twice."""
         if self._server is not None:

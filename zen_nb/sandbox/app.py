@@ -13,6 +13,7 @@ from . import (
     routes_attempts,
     routes_catalog,
     routes_class,
+    routes_clock,
     routes_events,
     routes_exercises,
     routes_faults,
@@ -86,6 +87,7 @@ def create_app(
     for router in (
         routes_admin.health_router,
         routes_admin.simulate_router,
+        routes_clock.router,
         routes_admin.router,
         routes_faults.router,
         routes_catalog.router,

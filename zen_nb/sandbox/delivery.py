@@ -10,7 +10,8 @@ to start its attempt, and dropped when the attempt ends, so the payloads in memo
 one per worker. A worker makes one attempt: a real POST to an ``http`` target on loopback, the
 target's outcome model for every other target (the sandbox never leaves the machine). It
 records the result and, after a failure, queues the next attempt on the retry schedule until the
-schedule is used up (or on its flow's own retry policy, when the flow has one).
+schedule is used up (or on its flow's own retry policy, when the flow has one); after a success,
+drops the delivery's automatic retries still queued (a manual retry may have overtaken one).
 
 Settings (retry schedule, outcome models) are read from the database at each attempt, so a
 restart or a reset changes them for the engine at once. Whatever goes wrong while an attempt
@@ -36,6 +37,7 @@ from .data.attempts import finish_attempt
 from .data.deliveries import (
     EXPIRE_BATCH,
     Delivery,
+    drop_retries_after_success,
     expire_held,
     next_due_at,
     next_retry_at,
@@ -237,7 +239,10 @@ class Deliverer:
                 result.error_code,
                 result.latency_ms,
             )
-            if attempt is None or result.succeeded:
+            if attempt is None:
+                return
+            if result.succeeded:
+                drop_retries_after_success(db, attempt)
                 return
             due_at = next_retry_at(db, attempt, time.time())
             if due_at is not None:

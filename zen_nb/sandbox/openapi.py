@@ -159,6 +159,7 @@ class Operation:
 
 
 _NO_STORE = ("Cache-Control",)
+_ADMIN_OR_TENANT = ("adminToken", "tenantToken")  # the admin token, or a tenant's for its own (tenant_scope.py)
 _TRAINEE_NOT_FOUND = {404: ("trainee_not_found",)}
 _EXERCISE_ERRORS = {403: ("forbidden",), 404: ("exercise_not_found",)}
 
@@ -230,6 +231,7 @@ _RECIPE_OPERATIONS: dict[tuple[str, str], Operation] = {
         {404: ("attempt_not_found", "flow_not_found"), 429: ("delivery_queue_full",)},
         ("getAttempt",),
     ),
+    ("post", ATTEMPTS + "/retry"): Operation("retryAttempts", "BatchRetried", {429: ("delivery_queue_full",)}),
     ("post", ADMIN + "/reset"): Operation("resetSandbox", "ResetDone"),
     ("post", ADMIN + "/tenants"): Operation("createSandboxTenant", "CreatedTenant"),
     ("put", OUTCOME): Operation("setTargetOutcome", "Outcome", {404: ("target_not_found",)}),
@@ -250,6 +252,12 @@ _RECIPE_OPERATIONS: dict[tuple[str, str], Operation] = {
             403: ("forbidden",),
             404: ("tenant_not_found", "plane_not_found", "flow_not_found"),
         },
+    ),
+    ("post", ADMIN + "/clock"): Operation(
+        "advanceClock", "ClockAdvanced", {403: ("forbidden",), 404: ("tenant_not_found",)}, security=_ADMIN_OR_TENANT
+    ),
+    ("get", ADMIN + "/clock"): Operation(
+        "getClock", "Clock", {403: ("forbidden",), 404: ("tenant_not_found",)}, security=_ADMIN_OR_TENANT
     ),
     ("post", CLASS + "/join"): Operation(
         "joinClass",

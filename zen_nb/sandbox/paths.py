@@ -81,3 +81,17 @@ class IdConvertor(Convertor[str]):
 
 
 register_url_convertor("id", IdConvertor())
+
+
+class AttemptIdConvertor(IdConvertor):
+    """``{attemptId:attempt_id}``: an id, but never the segment ``retry`` as the path's last.
+
+    ``.../delivery-attempts/retry`` is the batch retry's own path (POST), and OpenAPI matches a
+    concrete path before a templated one: a GET there is a 405 that allows POST, as the
+    document says, not the 404 of an attempt named "retry".
+    """
+
+    regex = "(?!retry$)[^/]+"
+
+
+register_url_convertor("attempt_id", AttemptIdConvertor())

@@ -168,6 +168,11 @@ class Attempt(_Answer):
     )
     latencyMs: int | None = Field(description="how long the attempt took; null while pending")  # noqa: N815
     createdAt: Timestamp  # noqa: N815
+    nextAttemptAt: Timestamp | None = Field(  # noqa: N815
+        description="when the delivery's next automatic attempt is due (sandbox only), for a failed attempt that is "
+        "its delivery's latest while that retry waits in the queue (not held, its flow active); null otherwise. "
+        "The dead letters are the latest attempts that failed with nextAttemptAt null: no retry is left"
+    )
 
 
 class QueuedDelivery(_Answer):
@@ -185,6 +190,24 @@ class EventAccepted(_Answer):
     ingesterId: str  # noqa: N815
     createdAt: Timestamp  # noqa: N815
     deliveries: list[QueuedDelivery]
+
+
+class BatchRetryItem(_Answer):
+    """What a batch retry did with one id, in the order given."""
+
+    attemptId: str  # noqa: N815
+    status: Literal["queued", "skipped", "not_found"] = Field(
+        description="queued: its delivery is retried; skipped: a repeat, delivered, pending, superseded by a later "
+        "attempt, or its flow deleted; not_found: no attempt of this id on this plane"
+    )
+    retryAttemptId: str = Field(default=None, description="the new attempt (trigger manual); present only when queued")  # noqa: N815
+
+
+class BatchRetried(_Answer):
+    """``202``: how many deliveries were queued, and what became of each id."""
+
+    queued: int = Field(ge=0)
+    attempts: list[BatchRetryItem]
 
 
 class _Page(_Answer):
@@ -312,6 +335,21 @@ class Simulation(_Answer):
     start: Timestamp
     end: Timestamp
     seed: int
+
+
+class Clock(_Answer):
+    """``GET /_sandbox/clock``: the scope's waiting deliveries (not held by a paused flow)."""
+
+    queued: int = Field(ge=0, description="deliveries waiting, not held")
+    dueNow: int = Field(ge=0, description="of them, due now (the engine is making or about to make them)")  # noqa: N815
+    nextDueAt: Timestamp | None = Field(description="when the next one not yet due is due; null when none is")  # noqa: N815
+
+
+class ClockAdvanced(Clock):
+    """``POST /_sandbox/clock``: the clock advanced, and the scope's queue after it."""
+
+    advancedSeconds: float = Field(gt=0, description="the seconds advanced, as asked")  # noqa: N815
+    moved: int = Field(ge=0, description="deliveries brought forward (those not due yet)")
 
 
 class Joined(_Answer):
@@ -479,6 +517,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     FlowList,
     Attempt,
     AttemptList,
+    BatchRetried,
     EventAccepted,
     Health,
     ResetDone,
@@ -487,6 +526,8 @@ MODELS: tuple[type[BaseModel], ...] = (
     RetrySchedule,
     DeliveryOverview,
     Simulation,
+    Clock,
+    ClockAdvanced,
     FaultRule,
     FaultRuleList,
     FaultSeed,

@@ -8,20 +8,18 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from ..vocabulary import VERSION
 from . import paths  # noqa: F401 - registers the "id" path convertor of the routes below
-from .admin_auth import ADMIN_HINT, BEARER_CHALLENGE, is_admin_token, presented_bearer, require_admin
-from .data import NotFound
+from .admin_auth import require_admin
 from .data.schema import clear_rows
 from .data.settings import delete_outcome, list_outcomes, retry_schedule, set_retry_schedule
 from .data.settings import set_outcome as store_outcome
 from .data.targets import require_target
-from .data.tenants import tenant_by_token, tenant_exists
 from .deps import StoreDep
-from .errors import ApiError
-from .ids import new_id, new_token, token_digest
+from .ids import new_id, new_token
 from .outcomes import Outcome, default_outcome
 from .schemas import DeliverySettings, OutcomeSettings, SimulateRequest, TenantCreate
 from .seed import DEMO_TENANT_ID, insert_tenant, seed_database
 from .simulate import Simulation, default_start, simulate
+from .tenant_scope import acting_tenant
 from .timestamps import parse_timestamp
 
 router = APIRouter(prefix="/_sandbox", tags=["sandbox admin"], dependencies=[Depends(require_admin)])
@@ -115,35 +113,10 @@ def set_delivery(store: StoreDep, body: DeliverySettings) -> dict[str, Any]:
     return _schedule_json(schedule)
 
 
-def _simulating_tenant(request: Request, store: StoreDep, asked: str | None) -> str:
-    """The tenant to simulate for: any with the admin token, only its own with a tenant token."""
-    token = presented_bearer(request)
-    if is_admin_token(request, token):
-        tenant_id = asked or DEMO_TENANT_ID
-        with store.snapshot() as db:
-            if not tenant_exists(db, tenant_id):
-                raise NotFound("tenant", tenant_id, field="tenantId")
-        return tenant_id
-    tenant = None
-    if token:
-        with store.snapshot() as db:
-            tenant = tenant_by_token(db, token_digest(token))
-    if tenant is None:
-        raise ApiError(
-            401,
-            "unauthenticated",
-            f"simulating traffic needs a tenant's API token or the admin token; {ADMIN_HINT}",
-            headers={"WWW-Authenticate": BEARER_CHALLENGE},
-        )
-    if asked is not None and asked != tenant.id:
-        raise ApiError(403, "forbidden", "a tenant's token simulates traffic for its own tenant only", field="tenantId")
-    return tenant.id
-
-
 @simulate_router.post("/simulate", status_code=201, summary="Write a seeded history of events and attempts")
 def simulate_traffic(request: Request, store: StoreDep, body: SimulateRequest | None = None) -> dict[str, Any]:
     body = body or SimulateRequest()
-    tenant_id = _simulating_tenant(request, store, body.tenantId)
+    tenant_id = acting_tenant(request, store, body.tenantId, "simulating traffic") or DEMO_TENANT_ID
     start = parse_timestamp(body.start, "start") if body.start else default_start(body.days)
     plan = Simulation(tenant_id, body.planeId, body.events, body.days, body.seed, body.failureRate, start, body.flowIds)
     return simulate(store, plan)

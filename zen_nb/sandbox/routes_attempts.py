@@ -1,20 +1,23 @@
-"""Delivery attempts: list (with the contract's filters), get one, and retry one by hand."""
+"""Delivery attempts: list (with the contract's filters), get one, and retry one by hand or a batch by id."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
 from . import paths  # noqa: F401 - registers the "id" path convertor of the routes below
+from .batch_retry import retry_batch as retry_batch_by_id
 from .data import attempts, stamp
-from .data.deliveries import queue_manual
 from .data.flows import flow_exists
+from .data.retries import BatchItem, retry
 from .deps import PlaneDep, StoreDep, TenantDep
 from .errors import ApiError
 from .pagination import CursorParam, LimitParam, decode_cursor, first_page_total, list_key, page
 from .queue_bound import require_room
 from .reads import read_now
+from .schemas import AttemptBatchRetry
 from .timestamps import parse_timestamp
 
 router = APIRouter(prefix="/tenants/{tenantId:id}/clusters/{planeId:id}/delivery-attempts", tags=["delivery attempts"])
@@ -36,7 +39,15 @@ def attempt_json(row: Any) -> dict[str, Any]:
         "errorCode": row["error_code"],
         "latencyMs": row["latency_ms"],
         "createdAt": row["created_at"],
+        "nextAttemptAt": _next_attempt_at(row),
     }
+
+
+def _next_attempt_at(row: Any) -> str | None:
+    """When the delivery's next automatic attempt is due (stored form), or None: none is waiting, or the row
+    is one just made (a new ``pending`` attempt, which has none)."""
+    due_at = row["next_due_at"] if "next_due_at" in row.keys() else None
+    return stamp(datetime.fromtimestamp(due_at, UTC)) if due_at is not None else None
 
 
 def _stored_time(value: str | None, field: str) -> str | None:
@@ -87,7 +98,7 @@ def list_attempts(
     return page(rows, limit, attempt_json, key, items="deliveryAttempts", total=total)
 
 
-@router.get("/{attemptId:id}", summary="Get a delivery attempt")
+@router.get("/{attemptId:attempt_id}", summary="Get a delivery attempt")
 async def get_attempt(store: StoreDep, tenant: TenantDep, plane_id: PlaneDep, attemptId: str) -> dict:  # noqa: N803
     return attempt_json(await read_now(store, lambda db: attempts.require_attempt(db, tenant.id, plane_id, attemptId)))
 
@@ -109,9 +120,22 @@ def retry_attempt(
                 f"flow '{original['flow_id']}' does not exist; the attempt's flow was deleted: nothing can be retried",
             )
         require_room(db, tenant.id, 1, "this retry")  # a retry queues one delivery, like an event's
-        attempt = attempts.insert_attempt(
-            db, tenant.id, plane_id, original["flow_id"], original["event_id"], original["target_id"], "manual"
-        )
-        queue_manual(db, attempt)
+        attempt = retry(db, original)
     request.app.state.deliverer.wake()
     return attempt_json(attempt)
+
+
+@router.post("/retry", status_code=202, summary="Retry attempts by id (1 to 100): each delivery's latest failure")
+def retry_batch(
+    request: Request, body: AttemptBatchRetry, store: StoreDep, tenant: TenantDep, plane_id: PlaneDep
+) -> dict[str, Any]:
+    """The recipe form's batch retry, with the v1 batch's rules (``data/retries.py``)."""
+    queued, items = retry_batch_by_id(request, store, tenant.id, body.attemptIds, plane_id)
+    return {"queued": queued, "attempts": [_batch_item_json(item) for item in items]}
+
+
+def _batch_item_json(item: BatchItem) -> dict[str, Any]:
+    answer = {"attemptId": item.attempt_id, "status": item.status}
+    if item.retry_id is not None:
+        answer["retryAttemptId"] = item.retry_id
+    return answer

@@ -100,6 +100,11 @@ def one_target_form(body: FlowCreate | FlowUpdate, required: bool) -> tuple[list
     return None, "target"
 
 
+def _policy(body: FlowCreate | FlowUpdate) -> dict[str, Any]:
+    """The retry policy columns a create or a PATCH sets (``retryPolicy``)."""
+    return flows.policy_columns(body, "retryPolicy", ("maxAttempts", "backoffSeconds"))
+
+
 def _flow_path(tenant: Tenant, plane_id: str, flow_id: str) -> str:
     return f"/tenants/{tenant.id}/clusters/{plane_id}/delivery-flows/{flow_id}"
 
@@ -149,6 +154,7 @@ def _insert_flow(
             description=body.description,
             status=body.status,
             target_ids=[target.id for target in targets],
+            retry=flows.RetryPolicy.of_columns(_policy(body)),
         )
         return render_flow(db, row)
 
@@ -196,7 +202,7 @@ def update_flow(
     tenant: TenantDep,
     plane_id: PlaneDep,
 ) -> dict:
-    changes = body.model_dump(exclude_unset=True, include=set(flows.UPDATABLE))
+    changes = {**body.model_dump(exclude_unset=True, include=set(flows.UPDATABLE)), **_policy(body)}
     targets, field = one_target_form(body, required=False)
     with store.transaction() as db:
         row = flows.require_flow(db, tenant.id, plane_id, flowId)

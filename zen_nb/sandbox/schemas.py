@@ -31,6 +31,9 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..vocabulary import FLOW_STATUSES, NAME_MAX_LENGTH, NAME_PATTERN, NAME_RE, NAME_RULE, PLANS, TARGET_TYPES
+from .data.clock import MAX_ADVANCE_S
+from .data.flows import MAX_ATTEMPTS, MAX_BACKOFF_SECONDS
+from .data.retries import MAX_BATCH
 from .destinations import URL_PATTERN, url_problem
 from .join_codes import CODE_PATTERN, MAX_INPUT_LENGTH
 from .outcomes import ERROR_CODES
@@ -168,6 +171,20 @@ def _list_target_means_targets(data: Any) -> Any:
 Targets = Annotated[list[TargetRef], Field(min_length=1, max_length=50, json_schema_extra={"uniqueItems": True})]
 
 
+class RetryPolicyBody(_Body):
+    """A flow's own retry policy (``retryPolicy``), as v1's ``config.retry_policy`` in camelCase:
+    either part may be left out (the sandbox's schedule decides it); on a PATCH, a part set to null
+    goes back to the schedule."""
+
+    # Whole's validator after the bounds: before them, the schema would lose minimum and maximum.
+    maxAttempts: Annotated[int, Field(ge=1, le=MAX_ATTEMPTS), BeforeValidator(_whole)] | None = Field(  # noqa: N815
+        default=None, description="attempts of a delivery in all, the first included"
+    )
+    backoffSeconds: Annotated[float, Field(ge=0.0, le=MAX_BACKOFF_SECONDS)] | None = Field(  # noqa: N815
+        default=None, description="seconds between a failed attempt and the next"
+    )
+
+
 class FlowCreate(_Body):
     """``POST .../delivery-flows``: ``target`` (one), or ``targets`` (fan-out, on Business+); not both."""
 
@@ -186,6 +203,9 @@ class FlowCreate(_Body):
     )
     description: Description | None = None
     status: FlowStatus = "active"
+    retryPolicy: RetryPolicyBody | None = Field(  # noqa: N815
+        default=None, description="the flow's own retry policy; left out or null: the sandbox's retry schedule"
+    )
 
     _targets_spelling = model_validator(mode="before")(_list_target_means_targets)
 
@@ -212,6 +232,9 @@ class FlowUpdate(_Body):
     )
     source: Annotated[Ident, KEEP] = Field(
         default=None, description="the flow's current source only (a source never changes)"
+    )
+    retryPolicy: RetryPolicyBody | None = Field(  # noqa: N815
+        default=None, description="the parts given replace the flow's own retry policy's; null: the sandbox's schedule"
     )
 
     _targets_spelling = model_validator(mode="before")(_list_target_means_targets)
@@ -359,6 +382,26 @@ class DeliverySettings(_Body):
     """``PUT /_sandbox/delivery``: the automatic retry schedule (seconds after attempt 1, 2, ...)."""
 
     retrySchedule: Annotated[list[Annotated[float, Field(ge=0.0, le=86_400.0)]], Field(max_length=10)]  # noqa: N815
+
+
+class AttemptBatchRetry(_Body):
+    """``POST .../delivery-attempts/retry``: retry attempts by id, as v1's ``/retry/batch`` does."""
+
+    attemptIds: Annotated[list[Ident], Field(min_length=1, max_length=MAX_BATCH)] = Field(  # noqa: N815
+        description=f"the attempts to retry, 1 to {MAX_BATCH} ids; a delivery's latest failed attempt is retried"
+    )
+
+
+class ClockAdvance(_Body):
+    """``POST /_sandbox/clock``: bring the delivery queue N seconds forward."""
+
+    advanceSeconds: Annotated[float, Field(gt=0.0, le=MAX_ADVANCE_S)] = Field(  # noqa: N815
+        description="seconds to advance the delivery clock: what is due within them is due now, the rest comes "
+        "as much sooner (at most 30 days)"
+    )
+    tenantId: Annotated[Ident, DEFAULT] = Field(  # noqa: N815
+        default=None, description="only this tenant's deliveries; left out: every tenant (admin token) or your own"
+    )
 
 
 class SimulateRequest(_Body):

@@ -105,7 +105,7 @@ def _message(error: dict[str, Any]) -> str:
         return f"must be {limits['expected']}; got {_shown(value)}"
     for bound, words in _BOUNDS.items():
         if bound in limits:
-            return f"must be {words} {limits[bound]:g}; got {_shown(value)}"
+            return f"must be {words} {_bound(limits[bound])}; got {_shown(value)}"
     message = str(error.get("msg", "is not valid"))
     return message.removeprefix("Value error, ")
 
@@ -120,3 +120,8 @@ def _null_message(field: str, error: dict[str, Any]) -> str | None:
         expected = _message({**error, "input": "x"}).partition(";")[0]
         return f"{field} cannot be null: it {expected}"
     return None
+
+
+def _bound(limit: float) -> str:
+    """A bound as a person writes it: 2592000, not 2.592e+06; 0.01 as 0.01."""
+    return str(int(limit)) if float(limit).is_integer() else f"{limit:g}"

@@ -12,7 +12,9 @@ One module per family of tables, each a set of typed functions that take a conne
 - ``constraints``: the layer's errors (:class:`NotFound`, :class:`NameTaken`), the only code
   that reads a constraint violation;
 - ``tenants``, ``catalog`` (planes, adapters, ingesters), ``targets``, ``flows``;
-- ``events``, ``deliveries`` (the queue of attempts still to make), ``attempts``;
+- ``events``, ``deliveries`` (the queue of attempts still to make), ``attempts``, ``retries``
+  (retries by hand, one or a batch by id, the same on both forms) and ``clock`` (advancing the
+  queue's due times);
 - ``settings`` (retry schedule, outcome models) and ``idempotency`` (stored answers);
 - ``classroom`` (a training class: trainees and their tenants, join codes, a trainee's reset,
   what the exercise checks found), ``activity`` (what a tenant did that its objects cannot

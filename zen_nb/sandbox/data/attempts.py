@@ -49,6 +49,21 @@ _COLUMNS = (
     "seq, id, flow_id, event_id, target_id, attempt_number, trigger, status, response_status, error_code,"
     " latency_ms, created_at"
 )
+# ``next_due_at``: when the delivery's next automatic attempt is due (``time.time()`` seconds), for a
+# failed attempt that is its delivery's latest, while that retry waits in the queue, not held, and
+# its flow is active (a paused flow's retry is held when it comes due); else NULL. (A queued manual
+# retry already has its attempt, pending: then this one is not the latest.)
+# Both tests are index seeks (``attempts_numbered``, ``deliveries_by_delivery``), as the v1 status's
+# are (``v1_deliveries.py``), so a page of the list costs the same on any history. (``+d.held`` keeps
+# SQLite from reading the queue by ``deliveries_due`` instead: every waiting delivery, for each row.)
+_NEXT_DUE = (
+    "CASE WHEN attempts.status = 'failed' AND NOT EXISTS (SELECT 1 FROM attempts l"
+    " WHERE l.flow_id = attempts.flow_id AND l.event_id = attempts.event_id AND l.target_id = attempts.target_id"
+    " AND l.attempt_number > attempts.attempt_number)"
+    " THEN (SELECT MIN(d.due_at) FROM deliveries d JOIN flows f ON f.id = d.flow_id AND f.status = 'active'"
+    " WHERE d.flow_id = attempts.flow_id AND d.event_id = attempts.event_id AND d.target_id = attempts.target_id"
+    " AND +d.held = 0) END AS next_due_at"
+)
 
 
 def next_attempt_number(db: sqlite3.Connection, flow_id: str, event_id: str, target_id: str) -> int:
@@ -113,8 +128,10 @@ def finish_attempt(
 
 
 def get_attempt(db: sqlite3.Connection, tenant_id: str, plane_id: str, attempt_id: str) -> sqlite3.Row | None:
+    """The plane's attempt of this id, with ``next_due_at`` (see :data:`_NEXT_DUE`); None if there is none."""
     return db.execute(
-        f"SELECT {_COLUMNS}, tenant_id, plane_id FROM attempts WHERE tenant_id = ? AND plane_id = ? AND id = ?",  # noqa: S608
+        f"SELECT {_COLUMNS}, tenant_id, plane_id, {_NEXT_DUE} FROM attempts"  # noqa: S608 - fixed text
+        " WHERE tenant_id = ? AND plane_id = ? AND id = ?",
         (tenant_id, plane_id, attempt_id),
     ).fetchone()
 
@@ -128,7 +145,14 @@ def require_attempt(db: sqlite3.Connection, tenant_id: str, plane_id: str, attem
 
 
 def list_attempts(
-    db: sqlite3.Connection,
+    db: sqlite3.Connection, tenant_id: str, plane_id: str, after: int, limit: int, **filters: str | None
+) -> list[sqlite3.Row]:
+    """A page of the plane's attempts, oldest first, filtered (see :func:`attempts_query`)."""
+    sql, params = attempts_query(tenant_id, plane_id, after, limit, **filters)
+    return db.execute(sql, params).fetchall()
+
+
+def attempts_query(
     tenant_id: str,
     plane_id: str,
     after: int,
@@ -140,15 +164,16 @@ def list_attempts(
     status: str | None = None,
     since: str | None = None,
     until: str | None = None,
-) -> list[sqlite3.Row]:
-    """A page of the plane's attempts, oldest first, filtered; ``since`` (inclusive) and ``until``
-    (exclusive) are stamps in the stored form, which compare in time order."""
+) -> tuple[str, list[Any]]:
+    """The SQL and parameters of a page of :func:`list_attempts` (a test reads its query plan):
+    ``limit + 1`` rows after the position ``after``, each with ``next_due_at`` (see
+    :data:`_NEXT_DUE`); ``since`` (inclusive) and ``until`` (exclusive) are stamps in the stored
+    form, which compare in time order."""
     where, params = filters_sql(
         "", flow_id=flow_id, event_id=event_id, target_id=target_id, status=status, since=since, until=until
     )
-    sql = f"SELECT {_COLUMNS} FROM attempts WHERE tenant_id = ? AND plane_id = ? AND seq > ?{where}"  # noqa: S608
-    params = [tenant_id, plane_id, after, *params]
-    return db.execute(sql + " ORDER BY seq LIMIT ?", (*params, limit + 1)).fetchall()
+    sql = f"SELECT {_COLUMNS}, {_NEXT_DUE} FROM attempts WHERE tenant_id = ? AND plane_id = ? AND seq > ?{where}"  # noqa: S608
+    return sql + " ORDER BY seq LIMIT ?", [tenant_id, plane_id, after, *params, limit + 1]
 
 
 def count_attempts(db: sqlite3.Connection, tenant_id: str, plane_id: str, **filters: str | None) -> int:

@@ -161,6 +161,18 @@ def next_retry_at(db: sqlite3.Connection, attempt: sqlite3.Row, now: float) -> f
     return retry_due_at(settings.retry_schedule(db), attempt, now, retry_policy(db, attempt["flow_id"]))
 
 
+def drop_retries_after_success(db: sqlite3.Connection, attempt: sqlite3.Row) -> int:
+    """After ``attempt`` succeeded, its delivery's automatic retries still queued are dropped: a manual
+    retry that overtook one (a bulk retry after a target was fixed) would otherwise be followed by a
+    second delivery of the same event. How many were dropped. (Svix and Hookdeck stop retrying an
+    event once an attempt succeeds.)"""
+    cursor = db.execute(
+        "DELETE FROM deliveries WHERE flow_id = ? AND event_id = ? AND target_id = ? AND attempt_id IS NULL",
+        (attempt["flow_id"], attempt["event_id"], attempt["target_id"]),
+    )
+    return cursor.rowcount
+
+
 def release_held(db: sqlite3.Connection, flow_id: str) -> int:
     """A resumed flow's held deliveries become due now, each to be attempted with trigger ``resume``;
     how many there were."""

@@ -21,6 +21,10 @@ from .updates import update_named_row
 UPDATABLE = ("name", "description", "status", "retry_max_attempts", "retry_backoff_seconds")
 
 
+MAX_ATTEMPTS = 20  # the most attempts a flow's retry policy may ask for (the sandbox's schedule allows 11)
+MAX_BACKOFF_SECONDS = 86_400.0  # a day, as the sandbox's schedule allows between two attempts
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """A flow's own retry policy; a None part falls back to the sandbox's retry schedule.
@@ -37,9 +41,30 @@ class RetryPolicy:
         """The policy stored on a flow's row."""
         return cls(row["retry_max_attempts"], row["retry_backoff_seconds"])
 
+    @classmethod
+    def of_columns(cls, columns: dict[str, Any]) -> RetryPolicy:
+        """The policy of :func:`policy_columns`' answer (a part not in it: the schedule's)."""
+        return cls(columns.get("retry_max_attempts"), columns.get("retry_backoff_seconds"))
+
     @property
     def is_set(self) -> bool:
         return self.max_attempts is not None or self.backoff_seconds is not None
+
+
+def policy_columns(holder: Any, field: str, parts: tuple[str, str]) -> dict[str, Any]:
+    """The columns a request's retry policy sets: ``holder.<field>`` is the policy model (``parts``
+    names its max-attempts and backoff fields, in the request's spelling). A part left out keeps
+    its value, null clears it, and a null policy clears both; no policy given changes nothing."""
+    if holder is None or field not in holder.model_fields_set:
+        return {}
+    policy = getattr(holder, field)
+    if policy is None:
+        return {"retry_max_attempts": None, "retry_backoff_seconds": None}
+    changes: dict[str, Any] = {}
+    for part, column in zip(parts, ("retry_max_attempts", "retry_backoff_seconds"), strict=True):
+        if part in policy.model_fields_set:
+            changes[column] = getattr(policy, part)
+    return changes
 
 
 _TARGETS_OF_FLOWS = (

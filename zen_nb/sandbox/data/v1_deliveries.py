@@ -94,16 +94,19 @@ def get_delivery(db: sqlite3.Connection, tenant_id: str, attempt_id: str) -> sql
     ).fetchone()
 
 
-def attempts_by_id(db: sqlite3.Connection, tenant_id: str, attempt_ids: list[str]) -> dict[str, sqlite3.Row]:
-    """The tenant's attempts among ``attempt_ids`` (absent ids left out), each with its v1 status and
-    ``retryable`` (see :data:`RETRYABLE`)."""
+def attempts_by_id(
+    db: sqlite3.Connection, tenant_id: str, attempt_ids: list[str], plane_id: str | None = None
+) -> dict[str, sqlite3.Row]:
+    """The tenant's attempts among ``attempt_ids`` (absent ids left out; with ``plane_id``, only that
+    plane's), each with its v1 status and ``retryable`` (see :data:`RETRYABLE`)."""
     if not attempt_ids:
         return {}
     marks = ",".join("?" * len(attempt_ids))
+    where, params = filters_sql("a.", plane_id=plane_id)
     rows = db.execute(
         f"SELECT {_COLUMNS}, a.tenant_id, {RETRYABLE} AS retryable FROM attempts a"  # noqa: S608 - fixed text
-        f" WHERE a.tenant_id = ? AND a.id IN ({marks})",
-        (tenant_id, *attempt_ids),
+        f" WHERE a.tenant_id = ? AND a.id IN ({marks}){where}",
+        (tenant_id, *attempt_ids, *params),
     ).fetchall()
     return {row["id"]: row for row in rows}
 

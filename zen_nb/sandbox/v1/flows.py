@@ -71,19 +71,8 @@ def flow_plane(db: sqlite3.Connection, tenant: Tenant, body: FlowCreateV1) -> st
 
 
 def policy_changes(config: FlowConfigBody | None) -> dict[str, Any]:
-    """The columns a ``config`` sets: a part left out keeps its value, null clears it (and
-    ``retry_policy: null`` clears both)."""
-    if config is None or "retry_policy" not in config.model_fields_set:
-        return {}
-    policy = config.retry_policy
-    if policy is None:
-        return {"retry_max_attempts": None, "retry_backoff_seconds": None}
-    changes: dict[str, Any] = {}
-    if "max_attempts" in policy.model_fields_set:
-        changes["retry_max_attempts"] = policy.max_attempts
-    if "backoff_seconds" in policy.model_fields_set:
-        changes["retry_backoff_seconds"] = policy.backoff_seconds
-    return changes
+    """The columns a ``config`` sets (:func:`data.flows.policy_columns` of its ``retry_policy``)."""
+    return flows.policy_columns(config, "retry_policy", ("max_attempts", "backoff_seconds"))
 
 
 def render_flow(db: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
@@ -114,8 +103,7 @@ def _require_destination(db: sqlite3.Connection, tenant: Tenant, target_id: str,
     "", status_code=201, response_model=FlowV1, operation_id="v1CreateDeliveryFlow", summary="Create a delivery flow"
 )
 def create_flow(body: FlowCreateV1, store: StoreDep, tenant: TenantDep, response: Response) -> dict[str, Any]:
-    policy_parts = policy_changes(body.config)
-    policy = RetryPolicy(policy_parts.get("retry_max_attempts"), policy_parts.get("retry_backoff_seconds"))
+    policy = RetryPolicy.of_columns(policy_changes(body.config))
     flow_id = new_id("flow")
     try:
         with store.transaction() as db:

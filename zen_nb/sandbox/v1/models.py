@@ -10,8 +10,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from ...vocabulary import ATTEMPT_TRIGGERS, FLOW_STATUSES, TARGET_TYPES
+from ..data.flows import MAX_ATTEMPTS, MAX_BACKOFF_SECONDS
+from ..data.retries import MAX_BATCH
 from ..data.v1_deliveries import V1_STATUSES
 from ..responses import _Answer
 from ..schemas import DEFAULT, KEEP, LEFT_OUT, Description, Ident, Name, TargetCreate, TargetUpdate, _Body, _whole
@@ -20,9 +23,6 @@ FlowStatus = Literal[FLOW_STATUSES]  # type: ignore[valid-type]
 TargetType = Literal[TARGET_TYPES]  # type: ignore[valid-type]
 DeliveryStatus = Literal[V1_STATUSES]  # type: ignore[valid-type]
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"}, examples=["2024-01-15T10:30:00.000Z"])]
-MAX_ATTEMPTS = 20  # the most attempts a flow's retry policy may ask for (the sandbox's schedule allows 11)
-MAX_BACKOFF_SECONDS = 86_400.0  # a day, as the sandbox's schedule allows between two attempts
-MAX_BATCH = 100  # delivery ids in one batch retry
 
 # -- request bodies ---------------------------------------------------------------------------------
 
@@ -65,8 +65,10 @@ class FlowCreateV1(_Body):
 class FlowUpdateV1(_Body):
     """``PUT /v1/tenants/{tenantId}/delivery-flows/{flowId}``: any of the fields (a partial update).
 
-    ``status`` pauses (``paused``) or resumes (``active``) the flow; ``source_id`` may only repeat
-    the flow's source, which never changes.
+    ``status`` pauses (``paused``) or resumes (``active``) the flow. A flow's source never changes,
+    so ``source_id`` is not one of the fields: the server takes it only when it repeats the
+    flow's source (a client that sends back the source it read, as this kit's may, keeps
+    working) and answers any other with 400 ``source_immutable``.
     """
 
     name: Annotated[Name, KEEP] = Field(default=None, description=f"a new name; {LEFT_OUT}")
@@ -76,7 +78,9 @@ class FlowUpdateV1(_Body):
     config: Annotated[FlowConfigBody, KEEP] = Field(
         default=None, description=f"the parts of the retry policy to change; {LEFT_OUT}"
     )
-    source_id: Annotated[Ident, KEEP] = Field(default=None, description="the flow's current source only")
+    # Left out of the document (see above): a schema that offered it would offer every other value,
+    # which the server refuses by what is stored; its clients would be told a valid request was sent.
+    source_id: SkipJsonSchema[Annotated[Ident, KEEP]] = Field(default=None)
 
 
 class DestinationCreateV1(TargetCreate):
