@@ -19,7 +19,9 @@ therefore see exactly what a trainee who just joined has.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -29,6 +31,7 @@ import pytest
 import requests
 
 from zen_nb import sandbox as sandbox_pkg
+from zen_nb.retry_journal import STATE_DIR_VARIABLE
 from zen_nb.vocabulary import ENV_ADAPTER_ID, ENV_API_BASE, ENV_API_TOKEN, ENV_PLANE_ID, ENV_TENANT_ID
 
 from helpers import admin_post
@@ -37,6 +40,12 @@ from training_notebooks import SANITIZE_FILE, is_exercise
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 _PRIVATE_DIRS = ("IPYTHONDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "MPLCONFIGDIR")
+# Bulk retry plans keep their journals in a folder of this run (ZEN_NB_STATE_DIR), never in the
+# home directory: set here, before ZEN_AT_START is read, so every test and kernel sees the same
+# value; the process that made the folder (not an xdist worker, which inherits it) removes it.
+if not os.environ.get(STATE_DIR_VARIABLE):
+    os.environ[STATE_DIR_VARIABLE] = tempfile.mkdtemp(prefix="zen-nb-state-")
+    atexit.register(shutil.rmtree, os.environ[STATE_DIR_VARIABLE], ignore_errors=True)
 # The ZEN_* variables as pytest found them (the plugin is loaded before any test module): what
 # every test that is not a notebook cell must see.
 ZEN_AT_START = {name: value for name, value in os.environ.items() if name.startswith("ZEN_")}

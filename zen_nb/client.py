@@ -10,7 +10,7 @@ answers in the recipe form's vocabulary whichever it speaks.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from urllib3.util.retry import Retry
 
@@ -43,6 +43,9 @@ from .objects import (
 )
 from .transport import DEFAULT_TIMEOUT, Transport, checked_idempotency_key, part_key
 from .wire import Page, list_items, next_cursor
+
+if TYPE_CHECKING:
+    from .retry_plan import RetryPlan
 
 Reader = Callable[[Mapping[str, Any]], dict[str, Any]]
 
@@ -655,8 +658,60 @@ class ZenClient:
             outcomes.append(read)
         return outcomes
 
+    def _retry_batch_recipe(
+        self, ids: list[str], plane: str | None = None, idempotency_key: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The recipe form's batch retry of ``ids`` (1 to 100, ``.../delivery-attempts/retry``), read as
+        :meth:`_retry_batch` reads v1's: ``{attemptId, status, retryAttemptId}`` each, in the order given.
+
+        Only the local sandbox has it on the recipe form (a real service answers 404 or 405): callers
+        fall back to :meth:`retry_attempt` one by one there.
+        """
+        path = self.dialect.attempts_path(self._plane_id(plane)) + "/retry"
+        answer = self._http.request("POST", path, body={"attemptIds": ids}, idempotency_key=idempotency_key)
+        listed = answer.get("attempts") if isinstance(answer, Mapping) else None
+        return [{"retryAttemptId": None, **item} for item in listed or [] if isinstance(item, Mapping)]
+
     def _attempt_path(self, attempt: str | Mapping[str, Any], plane: str | None, rest: str = "") -> str:
         return self.dialect.attempt_path(self._plane_id(plane), object_id(attempt)) + rest
+
+    def plan_retry(
+        self,
+        plane: str | None = None,
+        *,
+        flow: str | Mapping[str, Any] | None = None,
+        target: str | Mapping[str, Any] | None = None,
+        since: Moment | None = None,
+        until: Moment | None = None,
+        only_undelivered: bool = True,
+        source: str = "attempts",
+        name: str | None = None,
+    ) -> RetryPlan:
+        """Plan a bulk retry: which deliveries of a window a run would retry, and why the others are left.
+
+        Reads the attempts (of ``flow`` and ``target``, made in ``[since, until)``) and changes
+        nothing: ``plan.deliveries``, ``plan.summary`` and ``plan.sample()`` show the plan, and
+        ``plan.run()`` retries each planned delivery's latest attempt once, with a bounded number
+        of requests in flight, and answers a :class:`~zen_nb.retry_run.RetryResult`. A plan made
+        again from the same arguments (after a kernel restart) has the same ``plan.id`` and
+        never retries a delivery twice (:mod:`zen_nb.retry_plan`); ``name`` makes another plan.
+        ``only_undelivered=False`` sends delivered ones again too; ``source="dlq"`` plans only the
+        dead letters (deliveries with no retry left). Works against any service with the single
+        retry call, through its batch retry call where it has one.
+        """
+        from .retry_plan import plan_retry
+
+        return plan_retry(
+            self,
+            plane,
+            flow=flow,
+            target=target,
+            since=since,
+            until=until,
+            only_undelivered=only_undelivered,
+            source=source,
+            name=name,
+        )
 
     # -- the local sandbox -----------------------------------------------------------------------
 
@@ -704,5 +759,30 @@ class ZenClient:
                     fix=f"Point ZEN_API_BASE at a sandbox ({code(SANDBOX_COMMAND)} in a terminal, or "
                     f"{code(START_SANDBOX_PYTHON)} in Python, then {code(NEW_CLIENT)}) to simulate traffic; "
                     "on the real service, ingest events with client.ingest_event.",
+                ) from None
+            raise
+
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        """Advance the local sandbox's delivery clock by ``seconds``, for this tenant's deliveries only.
+
+        Every retry of the tenant's that is due within the next ``seconds`` is made now, and the
+        later ones come as much sooner, so that a retry schedule (minutes or hours apart) plays
+        out in seconds: fix a failing target, advance the clock, and watch the events delivered.
+        Returns ``advancedSeconds``, ``moved`` (deliveries brought forward), ``dueNow``, ``queued``
+        and ``nextDueAt`` (the next one not yet due, or None). ``seconds`` is more than 0 and at
+        most 30 days. Only the local sandbox has a delivery clock: against the real service this
+        raises :class:`ZenError`.
+        """
+        body = {"advanceSeconds": seconds, "tenantId": self.config.tenant_id}
+        try:
+            return dict(self._http.request("POST", "/_sandbox/clock", body=body, under_tenant=False))
+        except ZenAPIError as error:
+            # Only the sandbox has /_sandbox/...; the real service knows no such path.
+            if (isinstance(error, NotFoundError) and error.code in (None, "not_found")) or error.status == 405:
+                raise ZenError(
+                    f"{self.config.api_base} has no delivery clock: only the local sandbox has one",
+                    fix=f"Point ZEN_API_BASE at a sandbox ({code(SANDBOX_COMMAND)} in a terminal, or "
+                    f"{code(START_SANDBOX_PYTHON)} in Python, then {code(NEW_CLIENT)}) to advance its clock; "
+                    "a real service makes its retries on its own schedule.",
                 ) from None
             raise

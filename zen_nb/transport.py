@@ -232,7 +232,7 @@ class Transport:
             try:
                 return self.request("GET", path, params=params)
             except (RateLimitedError, ServerError, ZenConnectionError) as error:
-                if not _transient(error):
+                if not is_transient(error):
                     raise
                 wait = getattr(error, "retry_after", None) or PAGE_RESUME_WAIT * (resume + 1)
                 LOG.info("page of %s failed after its retries (%s); fetching it again in %.1f s", path, error, wait)
@@ -358,7 +358,7 @@ def _earlier_try_may_have_landed(response: requests.Response) -> bool:
     return False
 
 
-def _transient(error: ZenError) -> bool:
+def is_transient(error: ZenError) -> bool:
     """Whether calling again soon may work: a 429, a gateway's 502/503/504, a lost or late answer."""
     if isinstance(error, ZenConnectionError):
         return error.reached
