@@ -15,11 +15,13 @@ from collections.abc import Iterator
 
 import ipywidgets
 import pytest
+from test_widgets import free_port
 
 import zen_nb
 from zen_nb import display
 from zen_nb.errors import ZenError
 
+from deliveries import http_target, ingest_ok, make_flow, wait_attempts
 from helpers import ZEN_VARIABLES
 
 # CSS colour functions; a hex colour; the named colours people actually write (``transparent``,
@@ -289,6 +291,34 @@ def test_the_flow_form_in_each_state_writes_no_colour_out(client, api):
     form.create_button.click()
     assert "FlowNameConflict" in form.result.value
     rendered |= {f"conflict, {where}": html for where, html in form_html(form).items()}
+    assert_theme_colours_only(rendered)
+
+
+def test_the_retry_form_in_each_state_writes_no_colour_out(fast, client, sandbox, monkeypatch, tmp_path):
+    monkeypatch.setenv("ZEN_NB_STATE_DIR", str(tmp_path))  # the plan's journal: this test's own
+    flow = make_flow(fast, "colour-check-retry", target=http_target(fast, "down", f"http://127.0.0.1:{free_port()}/"))
+    ingest_ok(fast)
+    dead = lambda found: len(found) == 4 and all(a["status"] == "failed" for a in found)  # noqa: E731
+    wait_attempts(fast, dead, flowId=flow["id"])
+    form = zen_nb.retry_form(client)
+    form.flow_picker.value = flow["id"]
+    rendered = {f"idle, {where}": html for where, html in form_html(form).items()}
+    form.since_field.value, form.until_field.value = "2026-12-02", "2026-12-01"
+    rendered |= {f"invalid window, {where}": html for where, html in form_html(form).items()}
+    form.since_field.value = form.until_field.value = ""
+    form.preview_button.click()
+    assert form.plan is not None and form.plan.id in form.view.value
+    rendered |= {f"previewed, {where}": html for where, html in form_html(form).items()}
+    form.undelivered_box.value = False
+    rendered |= {f"stale, {where}": html for where, html in form_html(form).items()}
+    form.undelivered_box.value = True
+    form.run_button.click()
+    assert form.wait(60) and form.run_result is not None, form.status.value
+    rendered |= {f"ran, {where}": html for where, html in form_html(form).items()}
+    with sandbox.faults(status=403, methods=["GET"], path="/tenants/*/clusters/*/delivery-attempts"):
+        form.preview_button.click()
+    assert 'role="alert"' in form.status.value
+    rendered |= {f"error, {where}": html for where, html in form_html(form).items()}
     assert_theme_colours_only(rendered)
 
 

@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from .client import ZenClient
     from .frames import load_attempts, load_flows, load_targets
     from .joining import join
+    from .metrics import delivery_issues, delivery_metrics
     from .trainer import class_progress
     from .widgets import FlowForm, SetupForm, flow_form, setup
 
@@ -69,8 +70,11 @@ _LAZY = {
     "load_flows": "frames",
     "load_attempts": "frames",
     "load_targets": "frames",
+    "delivery_metrics": "metrics",
+    "delivery_issues": "metrics",
     "setup": "widgets",
     "flow_form": "widgets",
+    "retry_form": "widgets.retry_form",
     "SetupForm": "widgets",
     "FlowForm": "widgets",
     "join": "joining",
@@ -117,6 +121,8 @@ __all__ = [
     "ZenError",
     "__version__",
     "class_progress",
+    "delivery_issues",
+    "delivery_metrics",
     "exercises",
     "flow_form",
     "join",
@@ -124,6 +130,7 @@ __all__ = [
     "load_flows",
     "load_ipython_extension",
     "load_targets",
+    "retry_form",
     "sandbox",
     "setup",
 ]

@@ -1,4 +1,4 @@
-"""Forms for JupyterLab (ipywidgets 8): set up the ``ZEN_*`` environment, and create a flow.
+"""Forms for JupyterLab (ipywidgets 8): set up the ``ZEN_*`` environment, create a flow, and retry in bulk.
 
 They leave the kernel in the state the recipe's plain code expects (``os.environ`` set), show
 results and errors in place, and never put the API token into a widget's state, an output, or a
@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from .flow_form import FlowForm
+from .retry_form import RetryForm, retry_form
 from .setup_form import SetupForm
 
-__all__ = ["FlowForm", "SetupForm", "flow_form", "setup"]
+__all__ = ["FlowForm", "RetryForm", "SetupForm", "flow_form", "retry_form", "setup"]
 
 
 def setup(**kwargs: Any) -> SetupForm:
