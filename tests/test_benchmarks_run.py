@@ -58,5 +58,7 @@ def test_unknown_measure_is_refused_with_the_known_names() -> None:
     result = run_script("--only", "import,imports", timeout=60)
     assert result.returncode == 2
     assert "not imports" in result.stderr
-    assert "load_flows, load_attempts, import, nbval, lab, creates, latency" in result.stderr
+    assert (
+        "load_flows, load_attempts, import, nbval, lab, bulk_retry, creates, latency, delivery_metrics" in result.stderr
+    )
     assert "Traceback" not in result.stderr
