@@ -171,7 +171,7 @@ def _list_target_means_targets(data: Any) -> Any:
 Targets = Annotated[list[TargetRef], Field(min_length=1, max_length=50, json_schema_extra={"uniqueItems": True})]
 
 
-class RetryPolicyBody(_Body):
+class FlowRetryPolicyBody(_Body):
     """A flow's own retry policy (``retryPolicy``), as v1's ``config.retry_policy`` in camelCase:
     either part may be left out (the sandbox's schedule decides it); on a PATCH, a part set to null
     goes back to the schedule."""
@@ -203,7 +203,7 @@ class FlowCreate(_Body):
     )
     description: Description | None = None
     status: FlowStatus = "active"
-    retryPolicy: RetryPolicyBody | None = Field(  # noqa: N815
+    retryPolicy: FlowRetryPolicyBody | None = Field(  # noqa: N815
         default=None, description="the flow's own retry policy; left out or null: the sandbox's retry schedule"
     )
 
@@ -233,7 +233,7 @@ class FlowUpdate(_Body):
     source: Annotated[Ident, KEEP] = Field(
         default=None, description="the flow's current source only (a source never changes)"
     )
-    retryPolicy: RetryPolicyBody | None = Field(  # noqa: N815
+    retryPolicy: FlowRetryPolicyBody | None = Field(  # noqa: N815
         default=None, description="the parts given replace the flow's own retry policy's; null: the sandbox's schedule"
     )
 

@@ -27,7 +27,7 @@ Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"}, exam
 # -- request bodies ---------------------------------------------------------------------------------
 
 
-class RetryPolicyBody(_Body):
+class RetryPolicyBodyV1(_Body):
     """``config.retry_policy``: either part may be left out (the sandbox's schedule decides it); on a
     PUT, a part set to null goes back to the schedule."""
 
@@ -43,7 +43,7 @@ class RetryPolicyBody(_Body):
 class FlowConfigBody(_Body):
     """A flow's ``config``: its retry policy (null: the sandbox's schedule)."""
 
-    retry_policy: RetryPolicyBody | None = None
+    retry_policy: RetryPolicyBodyV1 | None = None
 
 
 class FlowCreateV1(_Body):
@@ -109,7 +109,7 @@ class BatchRetry(_Body):
 # -- answers ----------------------------------------------------------------------------------------
 
 
-class RetryPolicy(_Answer):
+class RetryPolicyV1(_Answer):
     """A flow's own retry policy; a null part is the sandbox's schedule."""
 
     max_attempts: int | None
@@ -119,7 +119,7 @@ class RetryPolicy(_Answer):
 class FlowConfig(_Answer):
     """A flow's ``config``: ``retry_policy`` null when the flow follows the sandbox's retry schedule."""
 
-    retry_policy: RetryPolicy | None
+    retry_policy: RetryPolicyV1 | None
 
 
 class FlowV1(_Answer):
