@@ -8,7 +8,10 @@ retry left, so a plan finds them all undelivered. Setting the rate to 1 "fixes" 
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from zen_nb import ZenClient
 
@@ -16,6 +19,16 @@ from deliveries import DEADLINE, STRIPE_STAGING, make_flow
 from helpers import Api, client_for, set_outcome, wait_until
 
 ATTEMPTS_EACH = 4  # the fast schedule's attempts of one delivery
+# The retry calls, as fault rules match them: the batch call, and the single retry of one attempt.
+BATCH_PATH = "/tenants/*/clusters/*/delivery-attempts/retry"
+ONE_PATH = "/tenants/*/clusters/*/delivery-attempts/*/retry"
+
+
+def private_journals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Plans made in this test keep their journals in a folder of its own (``ZEN_NB_STATE_DIR``)."""
+    folder = tmp_path / "state"
+    monkeypatch.setenv("ZEN_NB_STATE_DIR", str(folder))
+    return folder
 
 
 def failing_flow(api: Api, name: str, events: int, target: tuple[str, str] = STRIPE_STAGING) -> tuple[dict, ZenClient]:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pandas as pd
 import pytest
-from retry_helpers import ATTEMPTS_EACH, failing_flow, fix_target
+from retry_helpers import ATTEMPTS_EACH, failing_flow, fix_target, private_journals
 
 from zen_nb import ZenError
 from zen_nb.retry_plan import PLAN_COLUMNS
@@ -18,7 +18,7 @@ from helpers import client_for, wait_until
 @pytest.fixture(autouse=True)
 def journals(tmp_path, monkeypatch):
     """Each test's plans keep their journals apart."""
-    monkeypatch.setenv("ZEN_NB_STATE_DIR", str(tmp_path / "state"))
+    private_journals(tmp_path, monkeypatch)
 
 
 def test_a_plan_lists_every_undelivered_delivery_and_changes_nothing(fast):

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from retry_helpers import failing_flow, fix_target, manual_retries, settled
+from retry_helpers import BATCH_PATH, ONE_PATH, failing_flow, fix_target, manual_retries, private_journals, settled
 
 from zen_nb import ZenError
 from zen_nb import sandbox as sandbox_pkg
@@ -25,16 +25,11 @@ from zen_nb.retry_run import RESULT_COLUMNS, _Sender
 from deliveries import DEADLINE, FAST, STRIPE, http_target, make_flow
 from helpers import Api, client_for, set_retry_schedule, wait_until
 
-BATCH_PATH = "/tenants/*/clusters/*/delivery-attempts/retry"
-ONE_PATH = "/tenants/*/clusters/*/delivery-attempts/*/retry"
-
 
 @pytest.fixture(autouse=True)
 def journals(tmp_path, monkeypatch):
     """Each test's plans keep their journals apart."""
-    folder = tmp_path / "state"
-    monkeypatch.setenv("ZEN_NB_STATE_DIR", str(folder))
-    return folder
+    return private_journals(tmp_path, monkeypatch)
 
 
 def test_a_run_retries_each_planned_delivery_once_and_they_are_delivered(fast):

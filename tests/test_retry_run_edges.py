@@ -11,7 +11,7 @@ import threading
 import time
 
 import pytest
-from retry_helpers import failing_flow, fix_target, manual_retries
+from retry_helpers import BATCH_PATH, ONE_PATH, failing_flow, fix_target, manual_retries, private_journals
 
 from zen_nb import ServerError, retry_run
 from zen_nb.retry_journal import RetryJournal
@@ -19,14 +19,10 @@ from zen_nb.sandbox import idempotency
 
 from helpers import client_for
 
-BATCH_PATH = "/tenants/*/clusters/*/delivery-attempts/retry"
-ONE_PATH = "/tenants/*/clusters/*/delivery-attempts/*/retry"
-
 
 @pytest.fixture(autouse=True)
 def journals(tmp_path, monkeypatch):
-    folder = tmp_path / "state"
-    monkeypatch.setenv("ZEN_NB_STATE_DIR", str(folder))
+    folder = private_journals(tmp_path, monkeypatch)
     monkeypatch.setattr(retry_run, "RESUME_WAIT", 0.05)  # the run's own resumes, short: the tests wait less
     return folder
 
