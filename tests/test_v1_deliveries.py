@@ -25,8 +25,8 @@ from helpers import Api, admin, assert_problem, set_outcome, set_retry_schedule,
 from v1_api import DELIVERY_KEYS, V1
 
 
-def simulate(api: Api, events: int, seed: int = 1) -> None:
-    body = {"events": events, "days": 1, "seed": seed, "failureRate": 0.2, "start": "2024-03-01T00:00:00Z"}
+def simulate(api: Api, events: int, seed: int = 1, start: str = "2024-03-01T00:00:00Z") -> None:
+    body = {"events": events, "days": 1, "seed": seed, "failureRate": 0.2, "start": start}
     response = admin(api, "POST", "simulate", json=body)
     assert response.status_code == 201, response.text
 
@@ -125,7 +125,8 @@ def test_newest_first_and_stable_while_deliveries_are_inserted(api):
     while True:
         page = v1.get("deliveries", params={"limit": 7, **({"cursor": cursor} if cursor else {})}).json()
         seen += page["deliveries"]
-        simulate(api, 5, seed=len(seen))  # newer attempts arrive between two pages
+        # newer attempts (later in time: the list is in createdAt order) arrive between two pages
+        simulate(api, 5, seed=len(seen), start="2024-04-01T00:00:00Z")
         if not page["has_more"]:
             break
         cursor = page["next_cursor"]

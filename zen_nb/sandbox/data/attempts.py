@@ -4,7 +4,8 @@ An attempt is made ``pending`` (by the delivery engine, or by a manual retry) an
 ``succeeded`` or ``failed``. Its number is the next of its delivery (flow, event, target),
 chosen inside the inserting transaction: a manual retry that overtakes a queued automatic one
 takes the next number, and the automatic one the number after it (the schema keeps them
-unique). Lists are keyset pages: ``limit + 1`` rows after the position ``after``.
+unique). Lists are keyset pages in ``(created_at, seq)`` order: ``limit + 1`` rows after the row
+at the position ``after``.
 """
 
 from __future__ import annotations
@@ -166,14 +167,31 @@ def attempts_query(
     until: str | None = None,
 ) -> tuple[str, list[Any]]:
     """The SQL and parameters of a page of :func:`list_attempts` (a test reads its query plan):
-    ``limit + 1`` rows after the position ``after``, each with ``next_due_at`` (see
+    ``limit + 1`` rows after the position ``after``, in ``(created_at, seq)`` order
+    (:func:`keyset_after`), each with ``next_due_at`` (see
     :data:`_NEXT_DUE`); ``since`` (inclusive) and ``until`` (exclusive) are stamps in the stored
     form, which compare in time order."""
     where, params = filters_sql(
         "", flow_id=flow_id, event_id=event_id, target_id=target_id, status=status, since=since, until=until
     )
-    sql = f"SELECT {_COLUMNS}, {_NEXT_DUE} FROM attempts WHERE tenant_id = ? AND plane_id = ? AND seq > ?{where}"  # noqa: S608
-    return sql + " ORDER BY seq LIMIT ?", [tenant_id, plane_id, after, *params, limit + 1]
+    after_sql, after_params = keyset_after("", after)
+    sql = f"SELECT {_COLUMNS}, {_NEXT_DUE} FROM attempts WHERE tenant_id = ? AND plane_id = ?{after_sql}{where}"  # noqa: S608
+    return sql + " ORDER BY created_at, seq LIMIT ?", [tenant_id, plane_id, *after_params, *params, limit + 1]
+
+
+def keyset_after(alias: str, after: int, *, newest_first: bool = False) -> tuple[str, list[Any]]:
+    """The ``AND ...`` condition of a page of attempts after the row at position ``after`` (its ``seq``).
+
+    The lists are in ``(created_at, seq)`` order (newest first: the reverse), so the page starts
+    past that row's ``created_at`` and ``seq``; the cursor keeps only the ``seq``, and the row's
+    ``created_at`` is read back in the same query (attempts are never deleted, only reset with
+    everything else, and then the list is empty anyway). ``after`` 0 is the first page.
+    """
+    if not after:
+        return "", []
+    side = "<" if newest_first else ">"
+    moment = "(SELECT created_at FROM attempts WHERE seq = ?)"
+    return f" AND ({alias}created_at, {alias}seq) {side} ({moment}, ?)", [after, after]
 
 
 def count_attempts(db: sqlite3.Connection, tenant_id: str, plane_id: str, **filters: str | None) -> int:

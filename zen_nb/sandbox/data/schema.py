@@ -237,8 +237,19 @@ CREATE INDEX attempts_by_tenant ON attempts (tenant_id, seq);
 CREATE INDEX deliveries_by_delivery ON deliveries (flow_id, event_id, target_id);
 """
 
+# Version 6: the attempt lists are ordered by ``createdAt`` (then creation order), not by creation
+# order alone: a simulated history written after live traffic lies earlier in time, and a list
+# "oldest first" must give it first, so that a load split into time windows and a sequential load
+# give the same rows in the same order. The keyset indexes walk that order.
+MIGRATION_V6 = """
+DROP INDEX attempts_by_plane;
+CREATE INDEX attempts_by_plane ON attempts (tenant_id, plane_id, created_at, seq);
+DROP INDEX attempts_by_tenant;
+CREATE INDEX attempts_by_tenant ON attempts (tenant_id, created_at, seq);
+"""
+
 # version -> the statements that turn the version before it into this one
-MIGRATIONS = {2: MIGRATION_V2, 3: MIGRATION_V3, 4: MIGRATION_V4, 5: MIGRATION_V5}
+MIGRATIONS = {2: MIGRATION_V2, 3: MIGRATION_V3, 4: MIGRATION_V4, 5: MIGRATION_V5, 6: MIGRATION_V6}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 # In the header of every database the sandbox writes (``PRAGMA application_id``), as SQLite asks of

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from .attempts import filters_sql
+from .attempts import filters_sql, keyset_after
 
 # Whether the attempt ``a`` has a later attempt of its delivery; whether its delivery has one queued.
 _LATER = (
@@ -42,6 +42,7 @@ _STATUS_FILTERS = {
     "failed": f"a.status = 'failed' AND NOT {_FOLLOWED}",
 }
 V1_STATUSES = tuple(_STATUS_FILTERS)
+FIRST_PAGE = 2**63 - 1  # the position of a first page (``pagination.MAX_POSITION``: past every row)
 _COLUMNS = (
     "a.seq, a.id, a.plane_id, a.flow_id, a.event_id, a.target_id, a.attempt_number, a.trigger,"
     f" a.status AS stored_status, a.response_status, a.error_code, a.latency_ms, a.created_at, {V1_STATUS} AS v1_status"
@@ -55,8 +56,9 @@ def list_deliveries(
     limit: int,
     **filters: str | None,
 ) -> list[sqlite3.Row]:
-    """A page of the tenant's attempts, newest first: ``limit + 1`` rows whose position is below
-    ``before``, filtered (see :func:`deliveries_query`)."""
+    """A page of the tenant's attempts, newest first (by ``created_at``, then ``seq``): ``limit + 1``
+    rows after the row at position ``before`` in that order (``FIRST_PAGE``: the first page),
+    filtered (see :func:`deliveries_query`)."""
     sql, params = deliveries_query(tenant_id, before, limit, **filters)
     return db.execute(sql, params).fetchall()
 
@@ -81,9 +83,10 @@ def deliveries_query(
     )
     if status is not None:
         where += f" AND {_STATUS_FILTERS[status]}"
-    sql = f"SELECT {_COLUMNS} FROM attempts a WHERE a.tenant_id = ? AND a.seq < ?{where}"  # noqa: S608 - fixed text
-    params = [tenant_id, before, *params]
-    return sql + " ORDER BY a.seq DESC LIMIT ?", [*params, limit + 1]
+    below, below_params = keyset_after("a.", before if before < FIRST_PAGE else 0, newest_first=True)
+    sql = f"SELECT {_COLUMNS} FROM attempts a WHERE a.tenant_id = ?{below}{where}"  # noqa: S608 - fixed text
+    params = [tenant_id, *below_params, *params]
+    return sql + " ORDER BY a.created_at DESC, a.seq DESC LIMIT ?", [*params, limit + 1]
 
 
 def get_delivery(db: sqlite3.Connection, tenant_id: str, attempt_id: str) -> sqlite3.Row | None:
