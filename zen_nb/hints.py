@@ -11,6 +11,7 @@ SANDBOX_COMMAND = "zen-nb sandbox"
 LAB_COMMAND = "zen-nb lab"
 INSTALL_SANDBOX = "pip install 'zen_nb[sandbox]'"
 INSTALL_LAB = "pip install 'zen_nb[lab]'"
+INSTALL_ANALYSIS = "pip install 'zen_nb[analysis]'"
 # In Python (a notebook or a script): a sandbox in this process, and the five ZEN_* variables for it.
 START_SANDBOX_PYTHON = "import os, zen_nb; os.environ.update(zen_nb.sandbox.start().env())"
 NEW_CLIENT = "client = zen_nb.ZenClient()"
