@@ -50,3 +50,23 @@ def test_equal_moments_page_by_creation_order_without_a_row_twice_or_skipped(fas
     assert keys == sorted(keys)
     straddling = [n for n in range(7, len(keys), 7) if keys[n - 1] == keys[n]]
     assert straddling, "no two attempts of one millisecond on either side of a page end: the tie-break is untested"
+
+
+def test_a_cursor_whose_row_is_gone_is_a_400_on_both_forms_never_an_empty_page(fast):
+    """The keyset starts past the cursor row's ``createdAt``: once a reset has emptied the list, that
+    row is gone, and the cursor is refused as the contract says, not read as the end of the list."""
+    api = fast
+    make_flow(api, "gone-cursor")
+    _simulate(api, 30, "2024-06-01T00:00:00Z")
+    recipe = api.get(ATTEMPTS, params={"limit": 5}).json()["nextCursor"]
+    v1 = V1(api).get("deliveries", params={"limit": 5}).json()["next_cursor"]
+    assert recipe and v1
+    reset = admin(api, "POST", "reset")
+    assert reset.status_code in (200, 204), reset.text
+    for response in (
+        api.get(ATTEMPTS, params={"limit": 5, "cursor": recipe}),
+        V1(api).get("deliveries", params={"limit": 5, "cursor": v1}),
+    ):
+        assert response.status_code == 400, response.text
+        body = response.json()
+        assert "invalid_cursor" in response.text and "reset" in response.text, body

@@ -4,9 +4,12 @@ The items are under a key named for the resource (``clusters``, ``deliveryFlows`
 vendor's pages show them; there is no ``data`` key.
 
 A cursor is the position (``seq``, the insertion counter) of the last row a page returned, so
-rows created while a client pages land after it and no row is returned twice or skipped. It is
-bound to the list that issued it (resource, tenant, plane, filters: :func:`list_key`): used on
-another list it is refused, not read as a position there.
+rows created while a client pages land after it and no row is returned twice or skipped. The
+attempt lists are in ``createdAt`` order (then ``seq``: ``data/attempts.py``), so a page starts
+past the cursor row's moment: attempts made while a client pages are later and land after it; only
+a simulated history written into the past meanwhile lands behind it. A cursor is bound to the list
+that issued it (resource, tenant, plane, filters: :func:`list_key`): used on another list it is
+refused, not read as a position there; a cursor of an attempt a reset removed is refused too.
 """
 
 from __future__ import annotations
@@ -87,6 +90,13 @@ def decode_cursor(cursor: str | None, key: str) -> int:
             "nextCursor of the previous page of this same list, or start again without a cursor"
         )
     return position
+
+
+def position_gone() -> ApiError:
+    """The 400 for a cursor of a row that is no longer there (a reset emptied the list since)."""
+    return _invalid(
+        "this cursor's position is gone: the list was reset since it was issued; start again without a cursor"
+    )
 
 
 def page(

@@ -14,7 +14,7 @@ from .data.flows import flow_exists
 from .data.retries import BatchItem, retry
 from .deps import PlaneDep, StoreDep, TenantDep
 from .errors import ApiError
-from .pagination import CursorParam, LimitParam, decode_cursor, first_page_total, list_key, page
+from .pagination import CursorParam, LimitParam, decode_cursor, first_page_total, list_key, page, position_gone
 from .queue_bound import require_room
 from .reads import read_now
 from .schemas import AttemptBatchRetry
@@ -91,6 +91,8 @@ def list_attempts(
         "until": until_at,
     }
     with store.snapshot() as db:
+        if not attempts.position_exists(db, tenant.id, after):
+            raise position_gone()
         rows = attempts.list_attempts(db, tenant.id, plane_id, after, limit, **filters)
         total = first_page_total(
             cursor, rows, limit, lambda: attempts.count_attempts(db, tenant.id, plane_id, **filters)

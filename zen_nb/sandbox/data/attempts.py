@@ -174,24 +174,33 @@ def attempts_query(
     where, params = filters_sql(
         "", flow_id=flow_id, event_id=event_id, target_id=target_id, status=status, since=since, until=until
     )
-    after_sql, after_params = keyset_after("", after)
+    after_sql, after_params = keyset_after("", tenant_id, after)
     sql = f"SELECT {_COLUMNS}, {_NEXT_DUE} FROM attempts WHERE tenant_id = ? AND plane_id = ?{after_sql}{where}"  # noqa: S608
     return sql + " ORDER BY created_at, seq LIMIT ?", [tenant_id, plane_id, *after_params, *params, limit + 1]
 
 
-def keyset_after(alias: str, after: int, *, newest_first: bool = False) -> tuple[str, list[Any]]:
+def keyset_after(alias: str, tenant_id: str, after: int, *, newest_first: bool = False) -> tuple[str, list[Any]]:
     """The ``AND ...`` condition of a page of attempts after the row at position ``after`` (its ``seq``).
 
     The lists are in ``(created_at, seq)`` order (newest first: the reverse), so the page starts
     past that row's ``created_at`` and ``seq``; the cursor keeps only the ``seq``, and the row's
-    ``created_at`` is read back in the same query (attempts are never deleted, only reset with
-    everything else, and then the list is empty anyway). ``after`` 0 is the first page.
+    ``created_at`` is read back in the same query, from the tenant's own rows. Attempts are never
+    deleted, only reset with everything else: a cursor of a row that is gone is refused before
+    this (:func:`position_exists`), never read as an empty page. ``after`` 0 is the first page.
     """
     if not after:
         return "", []
     side = "<" if newest_first else ">"
-    moment = "(SELECT created_at FROM attempts WHERE seq = ?)"
-    return f" AND ({alias}created_at, {alias}seq) {side} ({moment}, ?)", [after, after]
+    moment = "(SELECT created_at FROM attempts WHERE seq = ? AND tenant_id = ?)"
+    return f" AND ({alias}created_at, {alias}seq) {side} ({moment}, ?)", [after, tenant_id, after]
+
+
+def position_exists(db: sqlite3.Connection, tenant_id: str, after: int) -> bool:
+    """Whether a page may start after the tenant's row at position ``after`` (0: the first page)."""
+    if not after:
+        return True
+    found = db.execute("SELECT 1 FROM attempts WHERE seq = ? AND tenant_id = ?", (after, tenant_id)).fetchone()
+    return found is not None
 
 
 def count_attempts(db: sqlite3.Connection, tenant_id: str, plane_id: str, **filters: str | None) -> int:

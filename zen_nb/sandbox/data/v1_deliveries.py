@@ -83,7 +83,7 @@ def deliveries_query(
     )
     if status is not None:
         where += f" AND {_STATUS_FILTERS[status]}"
-    below, below_params = keyset_after("a.", before if before < FIRST_PAGE else 0, newest_first=True)
+    below, below_params = keyset_after("a.", tenant_id, before if before < FIRST_PAGE else 0, newest_first=True)
     sql = f"SELECT {_COLUMNS} FROM attempts a WHERE a.tenant_id = ?{below}{where}"  # noqa: S608 - fixed text
     params = [tenant_id, *below_params, *params]
     return sql + " ORDER BY a.created_at DESC, a.seq DESC LIMIT ?", [*params, limit + 1]

@@ -14,8 +14,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from .. import paths  # noqa: F401 - registers the "id" path convertor of the routes below
+from ..data.attempts import position_exists
 from ..data.v1_deliveries import get_delivery, list_deliveries
 from ..deps import StoreDep, TenantDep
+from ..pagination import position_gone
 from ..reads import read_now
 from .common import PREFIX, TAG, ClusterParam, TimeParam, not_found, window
 from .listing import DEFAULT_LIMIT, CursorParam, LimitParam, first_below, list_key, page
@@ -61,6 +63,8 @@ def list_tenant_deliveries(
     key = list_key("v1_deliveries", tenant.id, cluster_id, **filters)
     before = first_below(cursor, key)
     with store.snapshot() as db:
+        if cursor is not None and not position_exists(db, tenant.id, before):
+            raise position_gone()
         rows = list_deliveries(
             db,
             tenant.id,
