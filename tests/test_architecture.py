@@ -17,6 +17,7 @@ def test_importing_zen_nb_and_its_sandbox_package_stays_light():
     code = (
         "import sys, zen_nb, zen_nb.sandbox, zen_nb.cli, zen_nb.errors, zen_nb.config\n"
         "heavy = {'fastapi', 'starlette', 'uvicorn', 'pandas', 'ipywidgets', 'IPython', 'pydantic'}\n"
+        "heavy |= {'pyarrow', 'duckdb'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
@@ -125,6 +126,9 @@ def test_only_the_kernels_sandbox_link_imports_the_sandbox():
 
 SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE FROM|CREATE|DROP|ALTER TABLE|PRAGMA|BEGIN|COMMIT|ROLLBACK)\b")
 DATA_LAYER = PACKAGE / "sandbox" / "data"
+#: The kit's other SQL: DuckDB queries of a local attempt history (not the sandbox's storage), in
+#: the modules that open it and compute the metrics over it, and nowhere else.
+HISTORY_SQL = {"history_dataset.py", "metrics_sql.py", "metrics_sql_buckets.py"}
 
 
 def _sql_places(source: str, name: str) -> list[str]:
@@ -143,7 +147,7 @@ def test_sql_lives_only_in_the_data_layer():
     outside = [
         place
         for path in PACKAGE.rglob("*.py")
-        if DATA_LAYER not in path.parents
+        if DATA_LAYER not in path.parents and str(path.relative_to(PACKAGE)) not in HISTORY_SQL
         for place in _sql_places(path.read_text(), str(path.relative_to(PACKAGE)))
     ]
     assert not outside

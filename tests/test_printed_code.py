@@ -205,7 +205,7 @@ def test_the_sandbox_magic_runs_as_printed(api, tmp_path):
 
 def test_the_install_commands_name_extras_that_exist():
     installs = {span for text in kit_texts().values() for span in spans(text) if kind(span) == "pip"}
-    assert installs == {hints.INSTALL_SANDBOX, hints.INSTALL_LAB}
+    assert installs == {hints.INSTALL_SANDBOX, hints.INSTALL_LAB, hints.INSTALL_ANALYSIS}
     extras = set(metadata("zen_nb").get_all("Provides-Extra") or [])
     for install in installs:
         words = shlex.split(install)  # as a shell reads it: the quotes keep the brackets from globbing
