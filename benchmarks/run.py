@@ -20,6 +20,8 @@ so that a busy machine slows both alike:
   writes, goal ≤ 50 ms (issue 12; ``sandbox_load.py``);
 - ``bulk_retry``: ``plan_retry`` + ``run`` over about 10,000 undelivered events, events per second,
   beside a hand loop of ``retry_attempt`` (no goal; issue 18; ``bulk_retry.py``);
+- ``parallel_load``: ``load_attempts(workers=8)`` against ``workers=1`` on 100,000 attempts with 50 ms
+  added to every request (a far service), goal ≤ 0.25 (issue 19; ``parallel_load.py``);
 - ``delivery_metrics``: ``zen_nb.delivery_metrics`` over 1,000,000 synthetic attempts, goal < 1 s
   (issue 18; ``delivery_metrics.py``): an absolute time, not a ratio, as the issue sets it; the
   CPU time is printed beside it, so a miss tells a busy machine from slow code.
@@ -83,6 +85,8 @@ QUICK = Sizes(
 )
 METRICS_ATTEMPTS = {False: 1_000_000, True: 20_000}  # by Sizes.quick
 RETRY_EVENTS = {False: (20_000, 1_000), True: (1_000, 50)}  # events simulated (about half undelivered), hand loop
+PARALLEL_ATTEMPTS = {False: 100_000, True: 5_000}  # issue 19: load_attempts with workers, 50 ms a request
+PARALLEL_GOAL = 0.25
 
 
 def _verdict(ratio: float, goal: float) -> str:
@@ -211,6 +215,34 @@ def metrics_rows(sizes: Sizes) -> list[Row]:
     ]
 
 
+def parallel_rows(sizes: Sizes) -> list[Row]:
+    """``load_attempts`` with ``workers=8`` against ``workers=1``, every request 50 ms late (issue 19)."""
+    import parallel_load
+
+    figures = parallel_load.run(PARALLEL_ATTEMPTS[sizes.quick], max(1, min(3, sizes.loader_repeats)))
+    ratio = figures["ratio"]
+    why = ""
+    if ratio > PARALLEL_GOAL:
+        why = (
+            f"{figures['requests_workers_8']} requests against {figures['requests_workers_1']} (one short last page per"
+            f" window, {figures['splits_workers_8']} splits); below about 20,000 attempts each window is a page or two"
+        )
+    measured = (
+        f"**{ratio:.2f} ×** ({figures['workers_8_s']:.2f} s / {figures['workers_1_s']:.2f} s; "
+        f"{figures['requests_workers_8']} / {figures['requests_workers_1']} requests; frames equal)"
+    )
+    at = f"{figures['attempts']:,} attempts, +{figures['latency_ms']} ms a request"
+    return [
+        Row(
+            f"`load_attempts(workers=8)` / `workers=1`, {at}",
+            measured,
+            f"≤ {PARALLEL_GOAL:g}",
+            _verdict(ratio, PARALLEL_GOAL),
+            why,
+        )
+    ]
+
+
 def bulk_retry_rows(sizes: Sizes) -> list[Row]:
     """``plan_retry`` + ``run`` over about 10,000 undelivered events, beside a hand loop of ``retry_attempt``."""
     import bulk_retry
@@ -289,6 +321,7 @@ MEASURES: dict[str, Callable[[Sizes], list[Row]]] = {
     "nbval": nbval_rows,
     "lab": lab_rows,
     "bulk_retry": bulk_retry_rows,
+    "parallel_load": parallel_rows,
 }
 SANDBOX_MEASURES = {"creates": "create", "latency": "load"}  # one sandbox for both
 OFFLINE_MEASURES: dict[str, Callable[[Sizes], list[Row]]] = {"delivery_metrics": metrics_rows}  # no server: last

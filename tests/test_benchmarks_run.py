@@ -59,6 +59,7 @@ def test_unknown_measure_is_refused_with_the_known_names() -> None:
     assert result.returncode == 2
     assert "not imports" in result.stderr
     assert (
-        "load_flows, load_attempts, import, nbval, lab, bulk_retry, creates, latency, delivery_metrics" in result.stderr
+        "load_flows, load_attempts, import, nbval, lab, bulk_retry, parallel_load, creates, latency, delivery_metrics"
+        in result.stderr
     )
     assert "Traceback" not in result.stderr
