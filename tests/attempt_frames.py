@@ -32,9 +32,9 @@ HISTORY = [
 #: the flows of HISTORY, shaped as the columns of load_flows() that the metrics read
 FLOWS = pd.DataFrame(
     {
-        "id": pd.array(["f1", "f2", "f3"], dtype="string"),
-        "name": pd.array(["billing", "alerts", "archive"], dtype="string"),
-        "target_id": pd.array(["t1", "t2", "t3"], dtype="string"),
+        "id": pd.array(["f1", "f2", "f3"], dtype="string[python]"),
+        "name": pd.array(["billing", "alerts", "archive"], dtype="string[python]"),
+        "target_id": pd.array(["t1", "t2", "t3"], dtype="string[python]"),
         "target_type": pd.Categorical(["http", "slack", "http"], categories=["http", "s3", "slack", "stripe"]),
     }
 )

@@ -18,7 +18,7 @@ def _per_flow() -> pd.DataFrame:
             "events": [810, 80200],
             "first_attempt_ok": [0.59634, 0.63],
             "p95_ms": [1807.6, None],
-            "target": pd.array(["dest_stripe_prod_us_east_1", None], dtype="string"),
+            "target": pd.array(["dest_stripe_prod_us_east_1", None], dtype="string[python]"),
         },
         index=pd.Index(["traffic-stripe-invoices", "traffic-ops-alerts"], name="flow"),
     )

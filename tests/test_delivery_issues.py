@@ -29,7 +29,7 @@ def test_each_flow_target_and_reason_with_counts_times_and_whether_it_still_fail
             "still_failing": [True, True, False, False, False],
         }
     )
-    expected = expected.astype({"flow_id": "string", "target_id": "string", "reason": "string"})
+    expected = expected.astype({"flow_id": "string[python]", "target_id": "string[python]", "reason": "string[python]"})
     expected[["first_seen", "last_seen"]] = expected[["first_seen", "last_seen"]].apply(lambda c: c.dt.as_unit("ns"))
     pd.testing.assert_frame_equal(issues, expected)
 

@@ -8,7 +8,8 @@ first and last seen and whether they are still happening.
 
 A *delivery* is one event on its way to one target through one flow: the attempts with the same
 ``(flow_id, event_id, target_id)``. Both functions are pure pandas and numpy on the frame
-:func:`zen_nb.load_attempts` answers; they read nothing from the service.
+:func:`zen_nb.load_attempts` answers; they read nothing from the service. ``delivery_metrics``
+also takes a DuckDB relation of attempts, and then computes in DuckDB (:mod:`zen_nb.metrics_sql`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ import numpy as np
 import pandas as pd
 
 from . import grouped
+from .analysis_imports import is_duckdb_relation
 from .attempt_arrays import FROM_FLOWS, NEVER, AttemptArrays, failure_reasons, timestamps
+from .frames import STRING_DTYPE
 
 #: the columns of :func:`delivery_metrics`, before the ``errors_<reason>`` columns
 METRIC_COLUMNS = (
@@ -62,7 +65,10 @@ def delivery_metrics(
 ) -> pd.DataFrame:
     """Delivery figures per group of ``by`` (and per time bucket of ``freq``), one row each.
 
-    ``attempts``: a :func:`zen_nb.load_attempts` frame (extra columns may be named in ``by``).
+    ``attempts``: a :func:`zen_nb.load_attempts` frame (extra columns may be named in ``by``), or a
+    DuckDB relation with its columns (:func:`zen_nb.attempts_dataset`, filtered or not): then it is
+    all computed in DuckDB, which streams the rows and spills past memory, and only the answer,
+    the same frame as for those rows in pandas, comes to pandas (:mod:`zen_nb.metrics_sql`).
     ``by``: ``"flow"`` (``flow_id``), ``"target"`` (``target_id``), ``"target_type"`` (a
     ``target_type`` column, or joined from ``flows``), any column, a list of them, or ``None``
     for one row over everything. A delivery is counted in the group of its first attempt.
@@ -93,6 +99,10 @@ def delivery_metrics(
     Rates and figures over nothing (no latency, nothing delivered) are NaN. An empty ``attempts``
     gives an empty frame with these columns (no ``errors_`` column).
     """
+    if is_duckdb_relation(attempts):
+        from .metrics_sql import relation_metrics
+
+        return relation_metrics(attempts, by, freq, flows)
     table = AttemptArrays.of(attempts, flows, "delivery_metrics")
     keys = [_key_column(table, name) for name in _by_names(by)]
     offset = _offset(freq)
@@ -150,7 +160,7 @@ def delivery_issues(attempts: pd.DataFrame, flows: pd.DataFrame | None = None) -
         {
             "flow_id": table.frame["flow_id"].array.take(rows),
             "target_id": table.frame["target_id"].array.take(rows),
-            "reason": pd.array(np.array(reasons, dtype=object)[reason_code[first]], dtype="string"),
+            "reason": pd.array(np.array(reasons, dtype=object)[reason_code[first]], dtype=STRING_DTYPE),
             **{name: table.column(name, rows).array for name in extra},
             "failed_attempts": grouped.counts(group, count),
             "events": grouped.counts(group[distinct_first], count),
@@ -358,7 +368,7 @@ def _empty(names: list[str], columns: list[str]) -> pd.DataFrame:
 def _empty_issues(columns: list[str]) -> pd.DataFrame:
     dtypes = {"failed_attempts": "int64", "events": "int64", "still_failing": "bool"}
     dtypes |= {"first_seen": "datetime64[ns, UTC]", "last_seen": "datetime64[ns, UTC]"}
-    return pd.DataFrame({name: pd.Series(dtype=dtypes.get(name, "string")) for name in columns})
+    return pd.DataFrame({name: pd.Series(dtype=dtypes.get(name, STRING_DTYPE)) for name in columns})
 
 
 _METRIC_DTYPES = {
@@ -366,5 +376,5 @@ _METRIC_DTYPES = {
     "attempts": "int64",
     "pending": "int64",
     "failed_attempts": "int64",
-    "flow": "string",
+    "flow": STRING_DTYPE,
 }
