@@ -2,8 +2,8 @@
 
 The package is built as a wheel and installed with ``--no-deps`` into a fresh venv; its base
 dependencies come from this test environment through a folder that holds every installed
-distribution except those of the ``sandbox`` and ``lab`` extras (FastAPI, Starlette, uvicorn,
-httptools, JupyterLab), so the venv is what ``pip install zen_nb`` gives, without a download.
+distribution except those of the ``sandbox``, ``analysis`` and ``lab`` extras (FastAPI, Starlette,
+uvicorn, httptools, JupyterLab, pyarrow, DuckDB), so the venv is what ``pip install zen_nb`` gives, without a download.
 """
 
 from __future__ import annotations
@@ -23,7 +23,17 @@ from processes import clean_env
 pytestmark = pytest.mark.slow
 
 # Top-level names (modules and their dist-info) that only the extras bring.
-EXTRAS_ONLY = ("fastapi", "starlette", "uvicorn", "httptools", "jupyterlab", "jupyter_server", "notebook_shim")
+EXTRAS_ONLY = (
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "httptools",
+    "jupyterlab",
+    "jupyter_server",
+    "notebook_shim",
+    "pyarrow",
+    "duckdb",
+)
 
 
 def _base_only(site_packages: Path, folder: Path) -> None:
@@ -136,3 +146,21 @@ def test_the_client_and_load_flows_work_against_a_sandbox_elsewhere(plain_instal
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["tenant_demo", "10"]
+
+
+@pytest.mark.parametrize(
+    ("call", "needs"),
+    [
+        ("zen_nb.sync_attempts('history', since='2026-11-01')", "pyarrow"),
+        ("zen_nb.attempts_dataset('history')", "duckdb"),
+    ],
+)
+def test_the_history_without_the_analysis_extra_names_the_install(plain_install, tmp_path, api, call, needs):
+    env = {**clean_env(tmp_path), **api.box.env()}
+    code = f"import zen_nb\ntry:\n    {call}\nexcept zen_nb.ZenError as error:\n    print(type(error).__name__, error)"
+    result = run(plain_install, "python", "-c", code, tmp_path=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    function = call.split("(")[0].removeprefix("zen_nb.")
+    assert result.stdout.startswith(f"ZenError {function} needs {needs}"), result.stdout
+    assert "`pip install 'zen_nb[analysis]'`" in result.stdout
+    assert not (tmp_path / "history").exists()  # refused before anything was written

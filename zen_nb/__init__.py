@@ -4,13 +4,15 @@
     client = zen_nb.ZenClient()          # reads the ZEN_* environment
     client.create_flow(name=..., source="ingester_stripe", target={"id": ..., "type": "stripe"})
     frame = zen_nb.load_flows(planes="all")
-    attempts = zen_nb.load_attempts(status="failed")
+    attempts = zen_nb.load_attempts(status="failed", workers=8)   # time windows fetched at once
+    zen_nb.sync_attempts("history", since="2026-11-01")               # a Parquet history, by day
+    zen_nb.delivery_metrics(zen_nb.attempts_dataset("history"), by="target", freq="1D")  # in DuckDB
 
 In a training class: ``zen_nb.join("K7QM-3XPD")`` (the trainee's code sets the ``ZEN_*``),
 ``zen_nb.exercises.check("create-a-flow")``, and for the trainer ``zen_nb.class_progress()``.
 
-Importing the package stays light: the client (requests), pandas and the sandbox server
-(FastAPI) are imported only when first used.
+Importing the package stays light: the client (requests), pandas, pyarrow and DuckDB (the
+``analysis`` extra) and the sandbox server (FastAPI) are imported only when first used.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ if TYPE_CHECKING:
     from . import exercises, sandbox
     from .client import ZenClient
     from .frames import load_attempts, load_flows, load_targets
+    from .history_dataset import attempts_dataset
+    from .history_sync import sync_attempts
     from .joining import join
     from .metrics import delivery_issues, delivery_metrics
     from .trainer import class_progress
@@ -72,6 +76,8 @@ _LAZY = {
     "load_targets": "frames",
     "delivery_metrics": "metrics",
     "delivery_issues": "metrics",
+    "sync_attempts": "history_sync",
+    "attempts_dataset": "history_dataset",
     "setup": "widgets",
     "flow_form": "widgets",
     "retry_form": "widgets.retry_form",
@@ -120,6 +126,7 @@ __all__ = [
     "ZenTimeoutError",
     "ZenError",
     "__version__",
+    "attempts_dataset",
     "class_progress",
     "delivery_issues",
     "delivery_metrics",
@@ -133,6 +140,7 @@ __all__ = [
     "retry_form",
     "sandbox",
     "setup",
+    "sync_attempts",
 ]
 
 
