@@ -32,7 +32,9 @@ _EMPTY_TYPES = {
 def attempts_dataset(path: str | Path, *, connection: Any = None) -> Any:
     """The history in ``path`` as a ``duckdb.DuckDBPyRelation``: :data:`ATTEMPT_COLUMNS`, then ``day`` (DATE).
 
-    ``connection``: a DuckDB connection to use (its own, with ``TimeZone='UTC'``, when None).
+    ``connection``: a DuckDB connection to use (its own, with ``TimeZone='UTC'``, when None). The
+    kit's own is one for the process, as DuckDB's default connection is: to query from several
+    threads at once, give each thread its own (``duckdb.connect()``, or ``.cursor()`` of one).
     """
     duckdb = analysis_module("duckdb", "attempts_dataset")
     root = Path(path)
