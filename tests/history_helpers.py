@@ -12,6 +12,13 @@ from zen_nb.history_dataset import attempts_dataset
 START = "2026-01-01T00:00:00Z"
 
 
+def simulated_month(client):
+    """The demo plane with one flow and five days of seeded traffic from :data:`START` (retries included)."""
+    client.create_flow("invoices", "ingester_stripe", "dest_stripe_prod_us_east_1")
+    client.simulate_traffic(events=600, days=5, seed=7, failure_rate=0.3, start=START)
+    return client
+
+
 def history_frame(path: Path) -> pd.DataFrame:
     """The history as pandas, in load_attempts' order and dtypes (object text, categoricals as text)."""
     frame = attempts_dataset(path).df()

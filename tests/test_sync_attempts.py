@@ -8,7 +8,7 @@ from datetime import timedelta
 import pandas as pd
 import pyarrow.dataset as ds
 import pytest
-from history_helpers import START, day_files, history_frame, loaded_frame
+from history_helpers import START, day_files, history_frame, loaded_frame, simulated_month
 
 from zen_nb.errors import FormNotSupported, ZenError
 from zen_nb.history_dataset import attempts_dataset
@@ -21,10 +21,7 @@ from helpers import client_for
 
 @pytest.fixture
 def month(api):
-    client = client_for(api)
-    client.create_flow("invoices", "ingester_stripe", "dest_stripe_prod_us_east_1")
-    client.simulate_traffic(events=600, days=5, seed=7, failure_rate=0.3, start=START)
-    return client
+    return simulated_month(client_for(api))
 
 
 def test_a_first_sync_is_load_attempts_row_for_row(month, tmp_path):

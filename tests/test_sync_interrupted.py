@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 import pyarrow.dataset as ds
 import pytest
-from history_helpers import START, history_frame
+from history_helpers import START, history_frame, simulated_month
 
 import zen_nb.history_sync as history_sync
 from zen_nb.history_dataset import attempts_dataset
@@ -35,10 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def month(api):
-    client = client_for(api)
-    client.create_flow("invoices", "ingester_stripe", "dest_stripe_prod_us_east_1")
-    client.simulate_traffic(events=600, days=5, seed=7, failure_rate=0.3, start=START)
-    return client
+    return simulated_month(client_for(api))
 
 
 def uninterrupted(client, folder: Path) -> pd.DataFrame:
