@@ -44,6 +44,14 @@ def optional_id(value: str | Mapping[str, Any] | None) -> str | None:
     return None if value is None else object_id(value)
 
 
+def utc_moment(text: str) -> datetime:
+    """ISO 8601 text (a ``Z``, an offset, or no zone: UTC) as an aware UTC datetime; ``ValueError`` if it is none."""
+    text = text.strip()
+    # Python 3.10's fromisoformat does not read a trailing Z
+    moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def iso_timestamp(value: Moment | None) -> str | None:
     """A moment as the API writes timestamps: UTC ISO 8601 with a ``Z`` (``2024-01-15T10:30:00Z``).
 
@@ -53,9 +61,8 @@ def iso_timestamp(value: Moment | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        text = value.strip()
-        try:  # Python 3.10's fromisoformat does not read a trailing Z
-            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text)
+        try:
+            moment = utc_moment(value)
         except ValueError:
             raise ZenError(
                 f"{value!r} is not an ISO 8601 timestamp",

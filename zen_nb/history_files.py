@@ -11,12 +11,12 @@ and a hidden name (``.``) is ignored by every reader and by a ``day=*/*.parquet`
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from .analysis_imports import analysis_module
+from .arguments import utc_moment
 from .errors import ZenError
 from .frames import ATTEMPT_COLUMNS, ATTEMPT_FIELDS
 from .history_state import fsync_dir
@@ -35,13 +35,6 @@ def arrow_schema() -> Any:
     types = {name: pa.string() for name in _TEXT} | {name: pa.int64() for name in _NUMBERS}
     types["created_at"] = pa.timestamp("us", tz="UTC")
     return pa.schema([(name, types[name]) for name in ATTEMPT_COLUMNS])
-
-
-def parse_moment(text: str) -> datetime:
-    """An API timestamp (``...Z`` or an offset) as an aware UTC datetime."""
-    text = text.strip()
-    moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text)
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def attempt_table(page: list[dict[str, Any]]) -> Any:
@@ -91,12 +84,12 @@ def _field(attempt: dict[str, Any], field: str, column: str) -> Any:
 
 def _utc_timestamps(values: tuple[Any, ...], kind: Any) -> Any:
     """ISO texts as UTC microseconds: parsed by Arrow (``Z`` or an offset); texts Arrow refuses
-    (no zone, a lowercase ``z``, nanoseconds) are read one by one as :func:`parse_moment` does."""
+    (no zone, a lowercase ``z``, nanoseconds) are read one by one as :func:`utc_moment` does."""
     pa = analysis_module("pyarrow", "sync_attempts")
     try:
         moments = pa.array(values, type=pa.string()).cast(kind)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        moments = pa.array([parse_moment(text) for text in values], type=kind)
+        moments = pa.array([utc_moment(text) for text in values], type=kind)
     if moments.null_count:
         raise ZenError(
             f"{moments.null_count} attempt(s) of a page have no createdAt, and the history files each row by its day",

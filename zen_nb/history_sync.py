@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from .analysis_imports import analysis_module
-from .arguments import iso_timestamp
+from .arguments import iso_timestamp, utc_moment
 from .client import Moment, ZenClient
 from .errors import FormNotSupported, ZenError
-from .history_files import attempt_table, merge_day, parse_moment, remove_leftovers, split_by_day
+from .history_files import attempt_table, merge_day, remove_leftovers, split_by_day
 from .history_state import check_source, read_state, sync_lock, write_state
 from .progress import PageProgress
 
@@ -117,7 +117,7 @@ def _start_of(
     A backfill's earlier ``since`` is saved only when the sync ends: a backfill cut short is
     completed by the same call again.
     """
-    wanted = parse_moment(iso_timestamp(since)) if since is not None else None
+    wanted = utc_moment(iso_timestamp(since)) if since is not None else None
     if state is None:
         if wanted is None:
             raise ZenError(
@@ -126,14 +126,14 @@ def _start_of(
             )
         fresh = {**source, "since": _text(wanted), "complete_through": _text(wanted), "oldest_pending": None}
         return wanted, fresh, fresh["since"]
-    covered = parse_moment(state["since"])
+    covered = utc_moment(state["since"])
     if wanted is not None and wanted < covered:
         return wanted, state, _text(wanted)  # backfill: read again from the earlier start
     if full_refresh:
         return covered, state, state["since"]
-    start = parse_moment(state["complete_through"]) - lookback
+    start = utc_moment(state["complete_through"]) - lookback
     if state.get("oldest_pending"):
-        start = min(start, parse_moment(state["oldest_pending"]))
+        start = min(start, utc_moment(state["oldest_pending"]))
     return max(start, covered), state, state["since"]
 
 
@@ -150,9 +150,9 @@ def _sync_from(
     buffer: dict[str, list[Any]] = defaultdict(list)  # day -> Arrow tables of that day
     totals = {"fetched": 0, "added": 0, "updated": 0}
     days: set[str] = set()
-    stored_pending = parse_moment(state["oldest_pending"]) if state.get("oldest_pending") else None
+    stored_pending = utc_moment(state["oldest_pending"]) if state.get("oldest_pending") else None
     seen_pending: datetime | None = None
-    latest = parse_moment(state["complete_through"])
+    latest = utc_moment(state["complete_through"])
     buffered = 0
 
     def flush(final: bool = False) -> None:

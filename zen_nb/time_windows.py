@@ -13,15 +13,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from .arguments import utc_moment
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def millis(text: str) -> int:
     """Milliseconds since the epoch of an API timestamp (``2024-01-15T10:30:00.123Z``), rounded down."""
-    text = text.strip()
-    moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text)
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-    return (moment - EPOCH) // timedelta(milliseconds=1)
+    return (utc_moment(text) - EPOCH) // timedelta(milliseconds=1)
 
 
 def stamp(ms: int) -> str:
