@@ -32,16 +32,23 @@ REASONS = (("http", 500), ("http", 503), ("http", 429), ("http", 502), ("timeout
 _STRING = "string[python]"
 
 
-def synthetic(attempts: int, seed: int = 18) -> pd.DataFrame:
-    """``attempts`` attempts shaped as ``load_attempts()`` answers them, oldest first."""
-    rng = np.random.default_rng(seed)
-    tries = rng.choice([1, 2, 3, 4, 5, 6], size=attempts, p=[0.8, 0.12, 0.04, 0.02, 0.01, 0.01])
+def deliveries_of(rng: np.random.Generator, attempts: int, shares: list[float]) -> tuple[np.ndarray, ...]:
+    """Exactly ``attempts`` rows cut into deliveries of 1, 2, ... tries (``shares`` of them each):
+    each delivery's tries, each row's delivery and attempt number, and whether it is its last."""
+    tries = rng.choice(np.arange(1, len(shares) + 1), size=attempts, p=shares)
     deliveries = int(np.searchsorted(np.cumsum(tries), attempts)) + 1
     tries = tries[:deliveries]
     tries[-1] -= int(tries.sum()) - attempts  # exactly `attempts` rows
     delivery = np.repeat(np.arange(deliveries), tries)
     number = np.arange(attempts) - np.repeat(np.cumsum(tries) - tries, tries) + 1
-    last = number == tries[delivery]
+    return tries, delivery, number, number == tries[delivery]
+
+
+def synthetic(attempts: int, seed: int = 18) -> pd.DataFrame:
+    """``attempts`` attempts shaped as ``load_attempts()`` answers them, oldest first."""
+    rng = np.random.default_rng(seed)
+    tries, delivery, number, last = deliveries_of(rng, attempts, [0.8, 0.12, 0.04, 0.02, 0.01, 0.01])
+    deliveries = len(tries)
     flow = rng.integers(0, FLOWS, deliveries)
     flow[1::2] = (
         flow[0::2][: len(flow[1::2])] + rng.integers(1, FLOWS, len(flow[1::2]))

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from delivery_metrics import deliveries_of
 
 FLOWS = 40
 DAYS = 30
@@ -43,13 +44,8 @@ def write_history(root: Path, attempts: int, seed: int = 19) -> str:
     import pyarrow.parquet as pq
 
     rng = np.random.default_rng(seed)
-    tries = rng.choice([1, 2, 3, 4], size=attempts, p=[0.75, 0.15, 0.06, 0.04])
-    deliveries = int(np.searchsorted(np.cumsum(tries), attempts)) + 1
-    tries = tries[:deliveries]
-    tries[-1] -= int(tries.sum()) - attempts  # exactly `attempts` rows
-    delivery = np.repeat(np.arange(deliveries), tries)
-    number = np.arange(attempts) - np.repeat(np.cumsum(tries) - tries, tries) + 1
-    last = number == tries[delivery]
+    tries, delivery, number, last = deliveries_of(rng, attempts, [0.75, 0.15, 0.06, 0.04])
+    deliveries = len(tries)
     outcome = rng.random(deliveries)  # < 0.03: never delivered; < 0.04: still pending; else delivered
     settled = outcome[delivery]
     status = np.where(last & (settled >= 0.04), "succeeded", "failed")
