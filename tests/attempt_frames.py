@@ -66,3 +66,17 @@ def attempts(rows: list[tuple] = HISTORY) -> pd.DataFrame:
     columns: dict[str, list] = {name: [] for name in ATTEMPT_COLUMNS}
     _append_attempts(columns, page)
     return _attempt_frame(columns)
+
+
+#: three flows of the demo plane, from two ingesters to three target types: the simulated histories' fleet
+FLEET = [
+    ("invoices", "ingester_stripe", "dest_stripe_prod_us_east_1"),
+    ("alerts", "ingester_stripe", "dest_slack_payments_alerts"),
+    ("orders", "ingester_shopify", "dest_http_orders_webhook"),
+]
+
+
+def create_fleet(client) -> None:
+    """Create :data:`FLEET` on the client's plane."""
+    for name, source, target in FLEET:
+        client.create_flow(name, source, target)

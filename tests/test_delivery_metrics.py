@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import zen_nb
-from tests.attempt_frames import FLOWS, HISTORY, at, attempts
+from tests.attempt_frames import FLOWS, HISTORY, at, attempts, create_fleet
 from zen_nb.metrics import METRIC_COLUMNS, delivery_metrics
 from zen_nb.sandbox.seed import DEMO_PLANE_ID
 
@@ -283,12 +283,7 @@ def naive_metrics(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_on_a_simulated_week_the_figures_are_the_naive_ones(client):
-    for name, source, target in [
-        ("invoices", "ingester_stripe", "dest_stripe_prod_us_east_1"),
-        ("alerts", "ingester_stripe", "dest_slack_payments_alerts"),
-        ("orders", "ingester_shopify", "dest_http_orders_webhook"),
-    ]:
-        client.create_flow(name, source, target)
+    create_fleet(client)
     report = client.simulate_traffic(events=600, days=7, seed=18, failure_rate=0.3, start="2026-10-01T00:00:00Z")
     frame = zen_nb.load_attempts(client, planes=DEMO_PLANE_ID, since=report["start"], until=report["end"])
     assert len(frame) == report["attempts"]

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import zen_nb
-from tests.attempt_frames import FLOWS, HISTORY, at, attempts
+from tests.attempt_frames import FLOWS, HISTORY, at, attempts, create_fleet
 from zen_nb.metrics import METRIC_COLUMNS, delivery_metrics
 from zen_nb.sandbox.seed import DEMO_PLANE_ID
 
@@ -168,12 +168,7 @@ def test_the_parquet_history_in_any_timezone_gives_the_same_answer(tmp_path):
 
 
 def test_a_simulated_month_gives_the_pandas_frame(client, tmp_path):
-    for name, source, target in [
-        ("invoices", "ingester_stripe", "dest_stripe_prod_us_east_1"),
-        ("alerts", "ingester_stripe", "dest_slack_payments_alerts"),
-        ("orders", "ingester_shopify", "dest_http_orders_webhook"),
-    ]:
-        client.create_flow(name, source, target)
+    create_fleet(client)
     report = client.simulate_traffic(events=400, days=30, seed=19, failure_rate=0.3, start="2026-10-01T00:00:00Z")
     frame = zen_nb.load_attempts(client, planes=DEMO_PLANE_ID, since=report["start"], until=report["end"])
     flows = zen_nb.load_flows(client)
