@@ -29,7 +29,7 @@ from zen_nb.exercise_catalog import PLANE_ID, TARGET_NAME, TARGET_URL
 from helpers import assert_error
 from processes import STOP_TIMEOUT, CliClass, clean_env
 
-HEADER = ["trainee", "tenant_id", "token", "base_url", "join_code"]
+HEADER = ["trainee", "tenant_id", "token", "base_url", "join_code", "plane_id", "adapter_id"]
 CODE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
 OWN_TOKEN = "zen_admin_own_" + "k3y" * 8
 
@@ -440,8 +440,8 @@ def test_the_roster_file_is_private_from_its_first_byte_and_replaced_whole(tmp_p
     previous = os.umask(0)  # whatever the umask, the new file is 0600
     try:
         rows = [
-            roster_file.RosterRow("Ada O'Neil", "tenant_a", "zen_test_secret_a", "ABCD-EFGH"),
-            roster_file.RosterRow("bob", "tenant_b", "zen_test_secret_b", None),
+            roster_file.RosterRow("Ada O'Neil", "tenant_a", "zen_test_secret_a", "ABCD-EFGH", "plane_a", "adapter_a"),
+            roster_file.RosterRow("bob", "tenant_b", "zen_test_secret_b", None, "plane_a", "adapter_a"),
         ]
         roster_file.write_roster(path, rows, "http://127.0.0.1:1")
     finally:
@@ -455,6 +455,8 @@ def test_the_roster_file_is_private_from_its_first_byte_and_replaced_whole(tmp_p
             "token": "zen_test_secret_a",
             "base_url": "http://127.0.0.1:1",
             "join_code": "ABCD-EFGH",
+            "plane_id": "plane_a",
+            "adapter_id": "adapter_a",
         },
         {
             "trainee": "bob",
@@ -462,6 +464,8 @@ def test_the_roster_file_is_private_from_its_first_byte_and_replaced_whole(tmp_p
             "token": "zen_test_secret_b",
             "base_url": "http://127.0.0.1:1",
             "join_code": "",
+            "plane_id": "plane_a",
+            "adapter_id": "adapter_a",
         },
     ]
     assert roster_file.read_base_url(path) == "http://127.0.0.1:1"

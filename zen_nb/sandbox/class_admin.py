@@ -63,11 +63,15 @@ def _db_flag(db: Path) -> str:
 
 
 def roster_rows(store: Store) -> list[RosterRow]:
-    """The roster CSV's rows, from the database (the truth)."""
-    return [
-        RosterRow(t.name, t.tenant_id, t.token, format_code(t.join_code) if t.join_code else None)
-        for t in classroom.roster(store)
-    ]
+    """The roster CSV's rows, from the database (the truth); plane and adapter as a join answers them."""
+    rows = []
+    for trainee in classroom.roster(store):
+        joined = classroom.joined_json(trainee)
+        code = format_code(trainee.join_code) if trainee.join_code else None
+        rows.append(
+            RosterRow(trainee.name, trainee.tenant_id, trainee.token, code, joined["planeId"], joined["adapterId"])
+        )
+    return rows
 
 
 def rewrite_roster(store: Store, db: Path, base_url: str | None = None) -> Path:

@@ -1,12 +1,16 @@
 """The class's roster CSV: what a trainer hands out, one row per trainee, private from its first byte.
 
-``trainee,tenant_id,token,base_url,join_code``: each trainee's tenant and token (the five
-``ZEN_*`` values follow from them and the base URL), and the join code that gets them the same
-without typing a token. It holds every trainee's token, so it is written as the database is
-(``database_file.py``): a new file is created with mode 0600 by ``os.open`` itself (no moment
-when it is readable by others, no process-wide umask changed), filled, synced, and only then
-moved over the old roster with ``os.replace``, so that a reader (a spreadsheet, a trainer's
-``cat``, another ``zen-nb class`` command rewriting it at the same time) never sees half a file.
+``trainee,tenant_id,token,base_url,join_code,plane_id,adapter_id``: each trainee's five
+``ZEN_*`` values (``ZEN_TENANT_ID``, ``ZEN_API_TOKEN``, ``ZEN_API_BASE``, ``ZEN_PLANE_ID``,
+``ZEN_ADAPTER_ID``), and the join code that gets them the same without typing a token. The plane
+and adapter came last (issue 20), so that a reader of the first five columns reads them as before;
+``zen_nb.hub`` gives a JupyterHub user the five values of their row.
+
+It holds every trainee's token, so it is written as the database is (``database_file.py``): a new
+file is created with mode 0600 by ``os.open`` itself (no moment when it is readable by others, no
+process-wide umask changed), filled, synced, and only then moved over the old roster with
+``os.replace``, so that a reader (a spreadsheet, a trainer's ``cat``, another ``zen-nb class``
+command rewriting it at the same time) never sees half a file.
 
 It lives beside the database (``class.sqlite3`` -> ``class-roster.csv``), so that every
 ``zen-nb class`` command given the same ``--db`` finds it. The database is the truth: the file
@@ -24,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-HEADER = ("trainee", "tenant_id", "token", "base_url", "join_code")
+HEADER = ("trainee", "tenant_id", "token", "base_url", "join_code", "plane_id", "adapter_id")
 PRIVATE_MODE = 0o600
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -39,6 +43,8 @@ class RosterRow:
     tenant_id: str
     token: str = field(repr=False)
     join_code: str | None  # as shown (XXXX-XXXX); None once revoked
+    plane_id: str
+    adapter_id: str
 
 
 def roster_path(db: str | Path) -> Path:
@@ -53,7 +59,9 @@ def render(rows: Iterable[RosterRow], base_url: str) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
     for row in rows:
-        writer.writerow((row.trainee, row.tenant_id, row.token, base_url, row.join_code or ""))
+        writer.writerow(
+            (row.trainee, row.tenant_id, row.token, base_url, row.join_code or "", row.plane_id, row.adapter_id)
+        )
     return out.getvalue()
 
 
