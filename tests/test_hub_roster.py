@@ -1,0 +1,233 @@
+"""``zen_nb.hub`` without a hub: the roster read, the names matched, the hook's environment and refusals.
+
+The hook is called as JupyterHub calls a ``pre_spawn_hook``, with a spawner that has what a real
+one has for it (``user.name``, ``user.admin``, ``environment``, ``log``); the real hub is
+``test_class_on_jupyterhub.py``. The roster files are the ones ``zen-nb class start`` writes
+(``roster_file.write_roster``), and one of the old five columns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from tornado.web import HTTPError
+from traitlets.config import Config
+
+from zen_nb import hub
+from zen_nb.hub import ClassSpawnHook, RosterError, configure_class, hub_username, read_class_roster
+from zen_nb.sandbox.roster_file import RosterRow, write_roster
+
+BASE = "http://127.0.0.1:8765"
+PLANE, ADAPTER = "plane_dev_us_east_1", "adapter_stripe_ingester"
+
+
+def row(name: str, number: int, token: str | None = None) -> RosterRow:
+    return RosterRow(
+        name, f"tenant_{number:02d}", token or f"zen_test_token_{number:02d}_secret", "K7QM-3XPD", PLANE, ADAPTER
+    )
+
+
+@pytest.fixture
+def roster(tmp_path: Path) -> Path:
+    path = tmp_path / "class-roster.csv"
+    write_roster(path, [row("Ada Lovelace", 1), row("trainee-02", 2), row("O'Brien", 3)], BASE)
+    return path
+
+
+def spawner(name: str, admin: bool = False, environment: dict[str, str] | None = None) -> SimpleNamespace:
+    return SimpleNamespace(
+        user=SimpleNamespace(name=name, admin=admin),
+        environment=dict(environment or {}),
+        log=logging.getLogger("test-hub"),
+    )
+
+
+def spawn(hook: ClassSpawnHook, user: SimpleNamespace) -> SimpleNamespace:
+    asyncio.run(hook(user))
+    return user
+
+
+def refusal(hook: ClassSpawnHook, user: SimpleNamespace) -> str:
+    with pytest.raises(HTTPError) as raised:
+        spawn(hook, user)
+    assert raised.value.status_code == 403
+    assert raised.value.jupyterhub_message == raised.value.log_message  # the page shows what the API answers
+    return str(raised.value.log_message)
+
+
+@pytest.mark.parametrize(
+    ("name", "user"),
+    [
+        ("Ada Lovelace", "ada-lovelace"),
+        ("trainee-01", "trainee-01"),
+        ("O'Brien", "obrien"),
+        ("Jean_Luc  Picard", "jean-luc-picard"),
+        ("j.r.r. tolkien", "j-r-r-tolkien"),
+        ("Ada-Lovelace", "ada-lovelace"),
+        (" Ada Lovelace ", "ada-lovelace"),
+    ],
+)
+def test_a_trainee_s_hub_user_is_the_name_in_lower_case_with_dashes(name: str, user: str) -> None:
+    assert hub_username(name) == user
+    assert hub_username(user) == user  # a hub's own (already normalised) name is itself
+
+
+def test_the_hook_gives_each_user_their_trainee_s_five_values(roster: Path) -> None:
+    hook = ClassSpawnHook(roster)
+    ada = spawn(hook, spawner("ada-lovelace", environment={"LANG": "C.UTF-8", "ZEN_API_TOKEN": "stale"}))
+    assert ada.environment == {
+        "LANG": "C.UTF-8",  # the hub's own environment is kept
+        "ZEN_API_BASE": BASE,
+        "ZEN_API_TOKEN": "zen_test_token_01_secret",
+        "ZEN_TENANT_ID": "tenant_01",
+        "ZEN_PLANE_ID": PLANE,
+        "ZEN_ADAPTER_ID": ADAPTER,
+    }
+    assert spawn(hook, spawner("obrien")).environment["ZEN_TENANT_ID"] == "tenant_03"
+    # Another spelling of the same name (a hub whose logins come from elsewhere) is the same trainee.
+    assert spawn(hook, spawner("ada.lovelace")).environment["ZEN_TENANT_ID"] == "tenant_01"
+    assert spawn(hook, spawner("Trainee_02")).environment["ZEN_TENANT_ID"] == "tenant_02"
+
+
+def test_the_roster_is_read_again_at_each_start_so_a_new_token_reaches_the_next_server(roster: Path) -> None:
+    hook = ClassSpawnHook(roster)
+    assert spawn(hook, spawner("trainee-02")).environment["ZEN_API_TOKEN"] == "zen_test_token_02_secret"
+    # `zen-nb class revoke trainee-02` replaces the token and rewrites the roster, as here.
+    write_roster(
+        roster, [row("Ada Lovelace", 1), row("trainee-02", 2, token="zen_test_renewed"), row("O'Brien", 3)], BASE
+    )
+    assert spawn(hook, spawner("trainee-02")).environment["ZEN_API_TOKEN"] == "zen_test_renewed"
+
+
+def test_a_user_not_on_the_roster_is_refused_saying_why_and_nothing_of_the_roster(roster: Path) -> None:
+    message = refusal(ClassSpawnHook(roster), spawner("mallory"))
+    assert message.startswith("mallory is not a trainee of this class, so no server starts")
+    assert "ask your trainer to add you to the roster" in message
+    for secret in ("zen_test_token", "tenant_0", "trainee-02", "O'Brien", str(roster)):
+        assert secret not in message
+
+
+def test_admins_and_trainers_start_with_the_class_s_address_only(roster: Path) -> None:
+    hook = ClassSpawnHook(roster, trainers=["Grace Hopper"])
+    assert spawn(hook, spawner("grace-hopper")).environment == {"ZEN_API_BASE": BASE}
+    assert spawn(hook, spawner("root", admin=True)).environment == {"ZEN_API_BASE": BASE}
+    refusal(hook, spawner("grace"))
+
+
+def test_a_roster_that_cannot_be_read_refuses_the_start_and_the_log_says_why(
+    roster: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    hook = ClassSpawnHook(roster)
+    roster.unlink()
+    with caplog.at_level(logging.ERROR, logger="test-hub"):
+        message = refusal(hook, spawner("ada-lovelace"))
+    assert message == (
+        "The class roster cannot be read, so no server starts for ada-lovelace: tell your trainer "
+        "(the hub's log says why)."
+    )
+    assert f"cannot read the class roster {roster}" in caplog.text
+
+
+def test_a_hook_the_hub_had_runs_first_sync_or_async(roster: Path) -> None:
+    calls: list[str] = []
+
+    def plain(spawner: Any) -> None:
+        calls.append("plain")
+        spawner.environment["FROM_BEFORE"] = "1"
+
+    async def coroutine(spawner: Any) -> None:
+        calls.append("async")
+
+    for previous in (plain, coroutine):
+        user = spawn(ClassSpawnHook(roster, previous=previous), spawner("ada-lovelace"))
+        assert user.environment["ZEN_TENANT_ID"] == "tenant_01"
+    assert calls == ["plain", "async"]
+
+
+def test_configure_class_installs_the_hook_and_lets_the_roster_in(roster: Path) -> None:
+    def earlier(spawner: Any) -> None:
+        spawner.environment["EARLIER"] = "yes"
+
+    config = Config()
+    config.Authenticator.allowed_users = {"teacher"}
+    config.Spawner.pre_spawn_hook = earlier
+    read = configure_class(config, roster, trainers=["Grace Hopper"])
+    assert sorted(read.trainees) == ["ada-lovelace", "obrien", "trainee-02"]
+    assert config.Authenticator.allowed_users == {"teacher", "ada-lovelace", "obrien", "trainee-02", "grace-hopper"}
+    hook = config.Spawner.pre_spawn_hook
+    assert isinstance(hook, ClassSpawnHook) and hook.roster == roster.resolve()
+    user = spawn(hook, spawner("ada-lovelace"))
+    assert user.environment["EARLIER"] == "yes" and user.environment["ZEN_TENANT_ID"] == "tenant_01"
+
+
+def test_two_trainees_of_one_hub_name_stop_the_hub_at_its_start_and_refuse_at_a_spawn(tmp_path: Path) -> None:
+    path = tmp_path / "class-roster.csv"
+    write_roster(path, [row("Ada Lovelace", 1), row("ada.lovelace", 2), row("Alan", 3)], BASE)
+    with pytest.raises(RosterError, match=r"'Ada Lovelace' and 'ada.lovelace' are both ada-lovelace; rename one"):
+        configure_class(Config(), path)
+    message = refusal(ClassSpawnHook(path), spawner("ada-lovelace"))
+    assert "the hub name of 2 trainees" in message
+    assert spawn(ClassSpawnHook(path), spawner("alan")).environment["ZEN_TENANT_ID"] == "tenant_03"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "trainee,tenant_id,token,base_url,join_code\nAda,tenant_01,zen_test_x_secret,http://h:1,K7QM-3XPD\n",
+            "has no plane_id, adapter_id column: it was written by an older zen_nb",
+        ),
+        (
+            "trainee,tenant_id,token,base_url,join_code,plane_id,adapter_id\n"
+            "Ada,tenant_01,zen_test_x_secret,,K7QM-3XPD,plane_dev_us_east_1,adapter_stripe_ingester\n",
+            "line 2 of the class roster",
+        ),
+        ("\x00\x01 not a csv", "has no trainee, tenant_id, token"),
+    ],
+)
+def test_a_roster_it_cannot_use_is_refused_naming_the_fix_never_a_token(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    path = tmp_path / "class-roster.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RosterError) as raised:
+        configure_class(Config(), path)
+    assert expected in str(raised.value)
+    assert "zen-nb class start" in str(raised.value)
+    assert "zen_test_x_secret" not in str(raised.value)
+
+
+def test_a_missing_roster_names_the_file_and_what_to_check(tmp_path: Path) -> None:
+    with pytest.raises(RosterError, match=r"cannot read the class roster .*nowhere.csv: No such file"):
+        read_class_roster(tmp_path / "nowhere.csv")
+
+
+def test_no_token_in_a_trainee_s_repr(roster: Path) -> None:
+    trainee = read_class_roster(roster).trainees["ada-lovelace"]
+    assert "secret" not in repr(trainee) and "secret" not in str(read_class_roster(roster))
+
+
+def test_the_module_stands_alone_without_zen_nb_so_a_hub_may_mount_just_this_file(tmp_path: Path, roster: Path) -> None:
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "zen_nb_hub.py").write_text(Path(hub.__file__).read_text(encoding="utf-8"), encoding="utf-8")
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from traitlets.config import Config\n"
+        "from zen_nb_hub import configure_class\n"
+        "c = Config(); configure_class(c, sys.argv[2])\n"
+        "assert not any(name == 'zen_nb' or name.startswith('zen_nb.') for name in sys.modules), 'zen_nb imported'\n"
+        "print(sorted(c.Authenticator.allowed_users))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(alone), str(roster)], capture_output=True, text=True, timeout=60, cwd=alone
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['ada-lovelace', 'obrien', 'trainee-02']"
