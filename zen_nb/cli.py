@@ -140,6 +140,18 @@ def _add_class_commands(commands: argparse._SubParsersAction) -> None:  # type: 
         ),
     )
 
+    start.add_argument(
+        "--hub-config",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="FILE",
+        help=(
+            "also write a jupyterhub_config.py that gives each hub user their trainee's ZEN_* values from the "
+            "roster (FILE, or <db stem>-jupyterhub_config.py beside the roster); see notebooks/training/README.md"
+        ),
+    )
+
     roster = sub.add_parser("roster", help="the trainees, their tenants and join codes, and who joined (no tokens)")
     roster.add_argument("--db", default=None, help=CLASS_DB_HELP)
 

@@ -40,6 +40,7 @@ from .command import (
 from .data import Store
 from .exposure import ExposureRefused
 from .hosts import host_name
+from .hub_config_file import hub_config_path, write_hub_config
 from .roster_file import roster_path
 
 PROG = "zen-nb class"
@@ -134,6 +135,7 @@ def start_class(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     names = _roster_names(args.roster) if args.roster is not None else None
     if names is None and args.trainees is None and not _has_data(db):
         raise ClassCommandError(f"there is no class in {db} yet: {NO_CLASS_FIX}")
+    hub_config = hub_config_path(getattr(args, "hub_config", None), roster_path(db))
 
     settings = server_settings(args, db, token, extra_hosts)
     sock = listen(settings.host, settings.port)
@@ -148,6 +150,8 @@ def start_class(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     try:
         kept, added = _enroll(store, db, names, args.trainees)
         roster_changed()
+        if hub_config is not None:
+            write_hub_config(hub_config, roster_path(db), db)
         # Built before the banner: whoever reads it may press Ctrl-C at once, and must meet a server that stops.
         from .server import build_server
 
@@ -157,7 +161,7 @@ def start_class(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         sock.close()
         store.close()
         raise
-    banner = class_banner(info, base_url, db, token, kept, added)
+    banner = class_banner(info, base_url, db, token, kept, added, hub_config)
     serve(server, sock, store, banner=banner, warnings=start_warnings(info, token, hosts), on_stopped=roster_changed)
     print("Zen Mesh class stopped.", flush=True)
     return 0
@@ -207,7 +211,9 @@ def _offer_roster_hook(server: Any, changed: Callable[[], None]) -> None:
         state.roster_changed = rewrite_or_warn
 
 
-def class_banner(info: Sandbox, base_url: str, db: Path, token: AdminToken, kept: int, added: int) -> str:
+def class_banner(
+    info: Sandbox, base_url: str, db: Path, token: AdminToken, kept: int, added: int, hub_config: Path | None = None
+) -> str:
     """What ``zen-nb class start`` prints (stdout): where, who, the roster, the board, what trainees do.
 
     No token and no join code: those are in the roster file only (a trainer's screen is often
@@ -222,6 +228,7 @@ def class_banner(info: Sandbox, base_url: str, db: Path, token: AdminToken, kept
         f"Roster:      {roster_path(db)}  (each trainee's token and join code: keep it private)",
         f"Board:       {base_url}{BOARD_PATH}  (the browser asks for a password: the admin token, any user name)",
         f"Admin token: {admin_token_text(info.host, token)}  (for the board, zen_nb.class_progress() and /_sandbox/)",
+        *_hub_lines(hub_config),
         f'To join:     zen_nb.setup() in a notebook, ZEN_API_BASE {base_url} and their join code, then "Join class";',
         f'             or zen_nb.join("THEIR-CODE", "{base_url}") in a cell',
         f"             (or %zen_join THEIR-CODE --api-base {base_url}).",
@@ -229,3 +236,13 @@ def class_banner(info: Sandbox, base_url: str, db: Path, token: AdminToken, kept
         "Press Ctrl-C to stop.",
     ]
     return "\n".join(lines)
+
+
+def _hub_lines(hub_config: Path | None) -> list[str]:
+    """The banner's lines on ``--hub-config``: the file, and what a hub user logs in as."""
+    if hub_config is None:
+        return []
+    return [
+        f"Hub config:  {hub_config}  (JupyterHub: each trainee logs in as their name in lower case, dashes for",
+        "             spaces, e.g. trainee-01, and their server starts joined; see notebooks/training/README.md)",
+    ]
