@@ -1,11 +1,12 @@
 """A class of 30 trainees, all at once: each solves every exercise with its own token, in its own thread.
 
 This is the room the training issue describes: ``zen-nb class start --trainees 30`` in a process of
-its own, thirty tenants, everyone working at
-the same moment. Each trainee joins with its code, then solves the exercises as the answer key
-does, through ``ZenClient``, ``load_flows`` / ``load_attempts`` and ``zen_nb.exercises``. Then:
-every check passed for everyone; nobody reached another's objects; the progress table and the
-board say the same; and resetting one trainee leaves the other 29 exactly as they were.
+its own, thirty tenants, everyone working at the same moment. Each trainee joins with its code, then
+solves the exercises as the answer key does (``class_session.solve_every_exercise``, the session the
+class load benchmark runs too), through ``ZenClient``, ``load_flows`` / ``load_attempts`` and
+``zen_nb.exercises``. Then: every check passed for everyone; nobody reached another's objects; the
+progress table and the board say the same; and resetting one trainee leaves the other 29 exactly as
+they were.
 
 The latency of every HTTP call of the trainees is printed (run with ``-s`` to read it); it is not
 asserted: timing goals are met in benchmarks, not tests.
@@ -14,11 +15,8 @@ asserted: timing goals are met in benchmarks, not tests.
 from __future__ import annotations
 
 import csv
-import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,97 +25,13 @@ import pytest
 import requests
 
 import zen_nb
-from zen_nb import FlowNameConflict, ZenClient, ZenConfig, exercises
-from zen_nb.exercise_catalog import (
-    FLOW_NAME,
-    FLOW_SOURCE,
-    FLOW_TARGET,
-    SECOND_FLOW_NAME,
-    TARGET_NAME,
-    TARGET_URL,
-)
+from zen_nb import ZenClient, ZenConfig, exercises
 
+from class_session import Timings, every_flow, solve_every_exercise
 from processes import CliClass, clean_env
 
 TRAINEES = 30
 pytestmark = pytest.mark.slow
-
-
-class Timings:
-    """The seconds each HTTP call of the trainees took (to its answer's headers), from every thread."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.seconds: list[float] = []
-
-    def record(self, response: requests.Response, *_args: Any, **_kwargs: Any) -> None:
-        with self._lock:
-            self.seconds.append(response.elapsed.total_seconds())
-
-    def add(self, seconds: float) -> None:
-        with self._lock:
-            self.seconds.append(seconds)
-
-
-def solve_every_exercise(env: dict[str, str], api_timings: Timings, check_timings: Timings) -> dict[str, Any]:
-    """One trainee's session: each exercise solved as the answer key does, then checked."""
-    config = ZenConfig(environ=env)
-    results: dict[str, Any] = {}
-
-    def check(name: str) -> None:
-        started = time.perf_counter()
-        results[name] = exercises.check(name, config=config)
-        check_timings.add(time.perf_counter() - started)
-
-    def prepare(name: str) -> None:
-        started = time.perf_counter()
-        exercises.prepare(name, config=config)
-        check_timings.add(time.perf_counter() - started)
-
-    with ZenClient(config) as client:
-        client._http.session.hooks["response"].append(api_timings.record)
-        client.create_target(name=TARGET_NAME, type="http", url=TARGET_URL)
-        check("create-a-target")
-
-        flow = client.create_flow(name=FLOW_NAME, source=FLOW_SOURCE, target=FLOW_TARGET)
-        check("create-a-flow")
-
-        try:
-            client.create_flow(name=FLOW_NAME, source=FLOW_SOURCE, target=FLOW_TARGET)
-        except FlowNameConflict:
-            client.create_flow(name=SECOND_FLOW_NAME, source=FLOW_SOURCE, target=FLOW_TARGET)
-        check("handle-a-name-conflict")
-
-        client.pause_flow(flow)
-        client.resume_flow(flow)
-        check("pause-and-resume")
-
-        prepare("retry-the-failing-flow")
-        attempts = zen_nb.load_attempts(client, since=datetime.now(UTC) - timedelta(days=8), progress=False)
-        succeeded = attempts.assign(ok=attempts.status == "succeeded")
-        delivered = succeeded.groupby(["flow_id", "event_id"], observed=True)["ok"].any()
-        undelivered = delivered[~delivered].index
-        assert len(undelivered) == 1, f"the material should have one undelivered event, not {len(undelivered)}"
-        flow_id, event_id = undelivered[0]
-        last = attempts[(attempts.flow_id == flow_id) & (attempts.event_id == event_id)]
-        client.retry_attempt(last.sort_values("attempt_number").iloc[-1]["id"])
-        check("retry-the-failing-flow")
-
-        prepare("flows-as-a-dataframe")
-        flows = zen_nb.load_flows(client, planes="all", progress=False)
-        for row in flows[flows.target_type == "slack"].itertuples():
-            client.pause_flow(row.id, plane=row.plane_id)
-        check("flows-as-a-dataframe")
-
-        results["flows"] = sorted((plane, row["name"], row["status"]) for plane, row in _every_flow(client))
-    return results
-
-
-def _every_flow(client: ZenClient) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(plane id, flow) for every flow of the tenant."""
-    for plane in client.list_planes():
-        for flow in client.iter_flows(plane["id"]):
-            yield plane["id"], flow
 
 
 class Room:
@@ -171,7 +85,7 @@ def test_thirty_trainees_at_once_each_pass_every_exercise_alone_and_a_reset_touc
     # Nobody reaches another's objects: another tenant's path is a 403, another's flow id a 404 on one's own.
     first, second = trainees[0], trainees[1]
     with ZenClient(ZenConfig(environ=second["env"])) as theirs_client:
-        their_plane, their_flow = next(iter(_every_flow(theirs_client)))
+        their_plane, their_flow = next(iter(every_flow(theirs_client)))
     with ZenClient(ZenConfig(environ=first["env"])) as mine:
         theirs = f"{box.base_url}/tenants/{second['tenantId']}/clusters/plane_dev_us_east_1/delivery-flows"
         headers = {"Authorization": f"Bearer {first['env']['ZEN_API_TOKEN']}"}
@@ -206,7 +120,7 @@ def test_thirty_trainees_at_once_each_pass_every_exercise_alone_and_a_reset_touc
     after = {row["trainee"]: row for row in _admin_get(box, "class/progress").json()["trainees"]}
     for index, (trainee, result) in enumerate(zip(trainees, results, strict=True)):
         with ZenClient(ZenConfig(environ=trainee["env"])) as client:
-            flows = sorted((plane, row["name"], row["status"]) for plane, row in _every_flow(client))
+            flows = sorted((plane, row["name"], row["status"]) for plane, row in every_flow(client))
         if index == 6:
             assert flows == [], "a trainee reset to the seed has no flow"
             assert not any(cell["passed"] for cell in after[trainee["trainee"]]["exercises"].values())
