@@ -22,6 +22,10 @@ so that a busy machine slows both alike:
   beside a hand loop of ``retry_attempt`` (no goal; issue 18; ``bulk_retry.py``);
 - ``parallel_load``: ``load_attempts(workers=8)`` against ``workers=1`` on 100,000 attempts with 50 ms
   added to every request (a far service), goal ≤ 0.25 (issue 19; ``parallel_load.py``);
+- ``class_load``: a class of 100 trainees (``zen-nb class start``, its default settings), all released
+  at once, each through every exercise; p95 of every HTTP call of theirs, goal ≤ 100 ms with no error,
+  judged at a fast trainee's pace (0.5–2.0 s between cells), with the no-pause (capacity) run's figures
+  beside it (issue 20; ``class_load.py``); ``--quick``: 10 trainees;
 - ``delivery_metrics``: ``zen_nb.delivery_metrics`` over 1,000,000 synthetic attempts, goal < 1 s
   (issue 18; ``delivery_metrics.py``): an absolute time, not a ratio, as the issue sets it; the
   CPU time is printed beside it, so a miss tells a busy machine from slow code.
@@ -87,6 +91,7 @@ METRICS_ATTEMPTS = {False: 1_000_000, True: 20_000}  # by Sizes.quick
 RETRY_EVENTS = {False: (20_000, 1_000), True: (1_000, 50)}  # events simulated (about half undelivered), hand loop
 PARALLEL_ATTEMPTS = {False: 100_000, True: 5_000}  # issue 19: load_attempts with workers, 50 ms a request
 PARALLEL_GOAL = 0.25
+CLASS_TRAINEES = {False: 100, True: 10}  # issue 20: a class of a hundred, all at once (paced, and no pause)
 
 
 def _verdict(ratio: float, goal: float) -> str:
@@ -259,6 +264,46 @@ def bulk_retry_rows(sizes: Sizes) -> list[Row]:
     return [Row("bulk retry, `plan_retry` + `run`", measured, "none (issue 18 asks for events per second)", "no goal")]
 
 
+def class_rows(sizes: Sizes) -> list[Row]:
+    """A class of 100 trainees at once through every exercise, twice: at a fast trainee's pace, whose p95
+    is the goal's verdict, and with no pause, whose figures (the capacity) stand beside it (issue 20)."""
+    import class_load
+
+    runs = class_load.run_both(CLASS_TRAINEES[sizes.quick])
+    paced, capacity = runs[class_load.PACED], runs[class_load.CAPACITY]
+    every, trainees = paced["every_call"], paced["trainees"]
+
+    def errors(figures: dict) -> str:
+        return ", ".join(f"{text} × {count}" for text, count in figures["errors"].most_common()) or "none"
+
+    stress = capacity["every_call"]
+    used = class_load.calls_per_second(paced) / class_load.calls_per_second(capacity)
+    measured = (
+        f"**{every['p95_ms']:.1f} ms** at the pace (p50 {every['p50_ms']:.1f}, p99 {every['p99_ms']:.1f},"
+        f" max {every['max_ms']:.1f}; {every['count']:,} calls; errors: {errors(paced)};"
+        f" {paced['passed_all']} of {trainees} passed every exercise; {paced['wall_s']:.1f} s; class process"
+        f" {class_load.cpu_share(paced):.0%} of one core); no pause (capacity): **{stress['p95_ms']:.1f} ms**"
+        f" p95 ({capacity['verdict']} alone; p50 {stress['p50_ms']:.1f}, p99 {stress['p99_ms']:.1f}; errors:"
+        f" {errors(capacity)}; {capacity['passed_all']} of {trainees} passed; {capacity['wall_s']:.1f} s;"
+        f" {class_load.calls_per_second(capacity):.0f} calls a second at saturation, the pace asked for {used:.0%})"
+    )
+    why = ""
+    if paced["verdict"] != "met":
+        slowest = sorted(paced["kinds"].items(), key=lambda item: -(item[1]["p95_ms"] or 0))[:3]
+        kinds = ", ".join(f"`{kind}` {summary['p95_ms']:.0f} ms" for kind, summary in slowest)
+        server, wall = paced["server_cpu_s"], paced["wall_s"]
+        failed = f"; {trainees - paced['passed_all']} did not pass every exercise" if paced["failures"] else ""
+        why = (
+            f"at the pace, the class process used {server:.1f} s of CPU in the {wall:.1f} s ({server / wall:.0%} of"
+            f" one core, {server / every['count'] * 1000:.2f} ms a call; the clients {paced['clients_cpu_s']:.1f} s"
+            f" on the same cores); errors: {errors(paced)}{failed}; slowest p95: {kinds}"
+        )
+    pace = class_load.think_range(paced["think"])
+    goal = f"≤ {class_load.GOAL_P95_MS:.0f} ms, no error, at the pace"
+    measure = f"p95 of every call, a class of {trainees} at once, at a fast trainee's pace ({pace} between cells)"
+    return [Row(measure, measured, goal, paced["verdict"], why)]
+
+
 def sandbox_rows(phases: tuple[str, ...], sizes: Sizes, events: int | None) -> list[Row]:
     """Creates per second and the latency under load, against one sandbox in its own process."""
     import sandbox_load
@@ -325,7 +370,10 @@ MEASURES: dict[str, Callable[[Sizes], list[Row]]] = {
 }
 SANDBOX_MEASURES = {"creates": "create", "latency": "load"}  # one sandbox for both
 OFFLINE_MEASURES: dict[str, Callable[[Sizes], list[Row]]] = {"delivery_metrics": metrics_rows}  # no server: last
-NAMES = [*MEASURES, *SANDBOX_MEASURES, *OFFLINE_MEASURES]
+# Issue 20's class of a hundred: its own class process, like MEASURES', but named (and run) after
+# every earlier measurement, so that the names' order, which is the table's, keeps the rows it had.
+CLASS_MEASURES: dict[str, Callable[[Sizes], list[Row]]] = {"class_load": class_rows}
+NAMES = [*MEASURES, *SANDBOX_MEASURES, *OFFLINE_MEASURES, *CLASS_MEASURES]
 
 
 def table(rows: list[Row]) -> str:
@@ -360,13 +408,14 @@ def measure(names: list[str], sizes: Sizes, events: int | None) -> list[Row]:
         except Exception as error:
             traceback.print_exc()
             rows.append(_failed("creates/latency", error))
-    for name in (n for n in OFFLINE_MEASURES if n in names):
-        print(f"== {name}", file=sys.stderr, flush=True)
-        try:
-            rows += OFFLINE_MEASURES[name](sizes)
-        except Exception as error:
-            traceback.print_exc()
-            rows.append(_failed(name, error))
+    for group in (OFFLINE_MEASURES, CLASS_MEASURES):
+        for name in (n for n in group if n in names):
+            print(f"== {name}", file=sys.stderr, flush=True)
+            try:
+                rows += group[name](sizes)
+            except Exception as error:
+                traceback.print_exc()
+                rows.append(_failed(name, error))
     return rows
 
 
