@@ -1,13 +1,13 @@
 """A real JupyterHub on loopback for the tests: its proxy from npm, local process servers, a dummy login.
 
-The hub is ``python -m jupyterhub`` with a config written into a temporary folder, which loads
-the config that ``zen-nb class start --hub-config`` wrote (``load_subconfig``), as a trainer's
-hub would. Everything binds 127.0.0.1 on free ports: the proxy's public and API ports and the
-hub's own. The users' servers are ``jupyterhub.singleuser`` from this Python
-(``SimpleLocalProcessSpawner``: every user as this OS user, a home in the folder), and the
-test talks to them through the proxy with a service token that may manage and reach every
-server. The hub leads a session of its own and is stopped with SIGTERM (the hub then stops the
-servers and the proxy it started), and killed with its group if that hangs.
+The hub is ``python -m jupyterhub`` with a config written into a temporary folder, which loads a
+class's config (``load_subconfig``: the one ``zen-nb class start --hub-config`` wrote, as a
+trainer's hub would, or one of the test's). Everything binds 127.0.0.1 on free ports: the proxy's
+public and API ports and the hub's own. The users' servers are ``jupyterhub.singleuser`` from this
+Python (``SimpleLocalProcessSpawner``: every user as this OS user, a home in the folder), and the
+test talks to them through the proxy with a service token that may manage and reach every server.
+The hub leads a session of its own and is stopped with SIGTERM (the hub then stops the servers and
+the proxy it started), and killed with its group if that hangs.
 """
 
 from __future__ import annotations
@@ -43,8 +43,14 @@ def proxy_command() -> str | None:
     return shutil.which(PROXY)
 
 
-def hub_config(folder: Path, class_config: Path, ports: dict[str, int], service_token: str) -> str:
-    """The test hub's ``jupyterhub_config.py``: loopback, dummy login, local servers, then the class's config."""
+DUMMY_LOGIN = f"""
+c.JupyterHub.authenticator_class = "dummy"
+c.DummyAuthenticator.password = {PASSWORD!r}
+"""
+
+
+def hub_config(folder: Path, class_config: Path, ports: dict[str, int], service_token: str, before: str = "") -> str:
+    """The test hub's ``jupyterhub_config.py``: loopback, local servers, ``before``, then the class's config."""
     allow_root = ["--allow-root"] if os.geteuid() == 0 else []  # CI runs as root; Jupyter Server refuses it unasked
     return f"""
 c = get_config()  # noqa: F821
@@ -56,8 +62,6 @@ c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{ports["proxy_api"]}"
 c.JupyterHub.db_url = "sqlite:///{folder / "jupyterhub.sqlite"}"
 c.JupyterHub.cookie_secret_file = "{folder / "jupyterhub_cookie_secret"}"
 c.JupyterHub.log_level = "DEBUG"
-c.JupyterHub.authenticator_class = "dummy"
-c.DummyAuthenticator.password = {PASSWORD!r}
 c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = "{folder / "home"}/{{username}}"
 c.Spawner.cmd = [{sys.executable!r}, "-m", "jupyterhub.singleuser"]
@@ -73,21 +77,26 @@ c.JupyterHub.load_roles = [
         "services": [{SERVICE!r}],
     }}
 ]
+{before}
 load_subconfig({str(class_config)!r})  # noqa: F821
 """
 
 
 class LoopbackHub:
-    """``python -m jupyterhub`` in ``folder`` with the class config ``class_config``; a context manager."""
+    """``python -m jupyterhub`` in ``folder`` with the class config ``class_config``; a context manager.
 
-    def __init__(self, folder: Path, class_config: Path, env: dict[str, str]) -> None:
+    ``before``: lines of the hub's own config, ahead of the class's (a login, its own allowed users).
+    """
+
+    def __init__(self, folder: Path, class_config: Path, env: dict[str, str], before: str = "") -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self.ports = {name: free_port() for name in ("public", "hub", "proxy_api")}
         self.url = f"http://127.0.0.1:{self.ports['public']}"
         self.service_token = secrets.token_hex(16)
         config = folder / "jupyterhub_config.py"
-        config.write_text(hub_config(folder, class_config, self.ports, self.service_token), encoding="utf-8")
+        text = hub_config(folder, class_config, self.ports, self.service_token, before)
+        config.write_text(text, encoding="utf-8")
         self._lines: list[str] = []
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "jupyterhub", "-f", str(config)],
@@ -155,7 +164,17 @@ class LoopbackHub:
             time.sleep(0.5)
         raise AssertionError(f"{user}'s server was not ready in {timeout:.0f} s:\n{self.log[-4000:]}")
 
-    def login(self, user: str, password: str = PASSWORD) -> requests.Response:
+    def wait_stopped(self, user: str, timeout: float = SERVER_TIMEOUT) -> None:
+        """Until the user's server is stopped (AssertionError with the hub's log if it never is)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            model = self.api("GET", f"users/{user}").json()
+            if not model.get("servers") and not model.get("pending"):
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"{user}'s server did not stop in {timeout:.0f} s:\n{self.log[-4000:]}")
+
+    def login(self, user: str, password: str) -> requests.Response:
         """A login through the hub's own form (with its XSRF token), as a browser does; the session's last answer."""
         session = requests.Session()
         session.get(f"{self.url}/hub/login", timeout=30)

@@ -59,7 +59,8 @@ def test_the_config_beside_the_roster_lets_the_trainees_in_and_holds_no_token(tm
     for row in rows:
         assert row["token"] not in text and row["join_code"] not in text
     config = run_config(path)
-    assert config.Authenticator.allowed_users == {"trainee-01", "trainee-02"}
+    assert config.Authenticator.allowed_users.get_value(set()) == {"trainee-01", "trainee-02"}
+    assert config.JupyterHub.authenticator_class.__name__ == "ClassJoinCodeAuthenticator"
     hook = config.Spawner.pre_spawn_hook
     assert isinstance(hook, ClassSpawnHook) and hook.roster == (tmp_path / "room-roster.csv").resolve()
     assert not list(tmp_path.glob(".*.tmp"))  # written in one step, nothing left beside it
@@ -73,7 +74,8 @@ def test_a_file_of_its_own_is_rewritten_at_the_next_start_to_the_path_given(tmp_
     for trainees in ("1", "3"):
         with CliClass("--trainees", trainees, "--port", "0", "--db", str(db), "--hub-config", str(target), env=env):
             pass
-        assert run_config(target).Authenticator.allowed_users == {f"trainee-0{n}" for n in range(1, int(trainees) + 1)}
+        allowed = run_config(target).Authenticator.allowed_users.get_value(set())
+        assert allowed == {f"trainee-0{n}" for n in range(1, int(trainees) + 1)}
     assert not (tmp_path / "room-jupyterhub_config.py").exists()
 
 
@@ -93,3 +95,8 @@ def test_a_trainer_s_own_config_or_a_folder_is_refused_before_anything_is_bound(
     done = start("--trainees", "2", "--db", str(db), "--hub-config", str(tmp_path), env=env, port=held_port)
     assert done.returncode == 2 and "is a folder; pass the config file's name" in done.stderr, done.stderr
     assert not db.exists()
+    nowhere = tmp_path / "no-such-folder" / "zen-class.py"
+    done = start("--trainees", "2", "--db", str(db), "--hub-config", str(nowhere), env=env, port=held_port)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert f"its folder {nowhere.parent} does not exist" in done.stderr, done.stderr
+    assert not db.exists() and not (tmp_path / "room-roster.csv").exists()

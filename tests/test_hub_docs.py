@@ -64,7 +64,7 @@ def test_the_z2jh_values_mount_what_their_extra_config_imports_and_reads(tmp_pat
         "def get_config(key, default=None):  # the chart's own, which shadows traitlets' get_config()\n"
         "    return default\n"
         f"exec({extra_config!r})\n"
-        "print(type(c.Spawner.pre_spawn_hook).__module__, sorted(c.Authenticator.allowed_users))\n"
+        "print(type(c.Spawner.pre_spawn_hook).__module__, sorted(c.Authenticator.allowed_users.get_value(set())))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert done.returncode == 0, done.stderr

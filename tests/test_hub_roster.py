@@ -17,21 +17,40 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from tornado.web import HTTPError
 from traitlets.config import Config
 
 from zen_nb import hub
-from zen_nb.hub import ClassSpawnHook, RosterError, configure_class, hub_username, read_class_roster
+from zen_nb.hub import (
+    ClassSpawnHook,
+    RosterError,
+    configure_class,
+    hub_username,
+    join_code_authenticator,
+    read_class_roster,
+)
+from zen_nb.joining import normalise_code
+from zen_nb.sandbox.hub_config_file import render
 from zen_nb.sandbox.roster_file import RosterRow, write_roster
 
 BASE = "http://127.0.0.1:8765"
 PLANE, ADAPTER = "plane_dev_us_east_1", "adapter_stripe_ingester"
 
 
-def row(name: str, number: int, token: str | None = None) -> RosterRow:
-    return RosterRow(
-        name, f"tenant_{number:02d}", token or f"zen_test_token_{number:02d}_secret", "K7QM-3XPD", PLANE, ADAPTER
-    )
+CODES = {1: "K7QM-3XPD", 2: "ABCD-EFGH", 3: "2222-3333"}
+
+
+def row(name: str, number: int, token: str | None = None, code: str | None = "") -> RosterRow:
+    """A roster row; its code from CODES unless given (None: revoked)."""
+    token = token or f"zen_test_token_{number:02d}_secret"
+    return RosterRow(name, f"tenant_{number:02d}", token, CODES.get(number) if code == "" else code, PLANE, ADAPTER)
+
+
+def resolved(value: Any, empty: Any) -> Any:
+    """A config value as JupyterHub will read it: a lazy ``update`` (a section that started empty) applied."""
+    return value.get_value(empty) if hasattr(value, "get_value") else value
 
 
 @pytest.fixture
@@ -68,10 +87,11 @@ def refusal(hook: ClassSpawnHook, user: SimpleNamespace) -> str:
         ("Ada Lovelace", "ada-lovelace"),
         ("trainee-01", "trainee-01"),
         ("O'Brien", "obrien"),
-        ("Jean_Luc  Picard", "jean-luc-picard"),
-        ("j.r.r. tolkien", "j-r-r-tolkien"),
+        ("Jean_Luc  Picard", "jean_luc-picard"),
+        ("j.r.r. tolkien", "j.r.r.-tolkien"),
         ("Ada-Lovelace", "ada-lovelace"),
         (" Ada Lovelace ", "ada-lovelace"),
+        ("ada.lovelace", "ada.lovelace"),
     ],
 )
 def test_a_trainee_s_hub_user_is_the_name_in_lower_case_with_dashes(name: str, user: str) -> None:
@@ -91,9 +111,9 @@ def test_the_hook_gives_each_user_their_trainee_s_five_values(roster: Path) -> N
         "ZEN_ADAPTER_ID": ADAPTER,
     }
     assert spawn(hook, spawner("obrien")).environment["ZEN_TENANT_ID"] == "tenant_03"
-    # Another spelling of the same name (a hub whose logins come from elsewhere) is the same trainee.
-    assert spawn(hook, spawner("ada.lovelace")).environment["ZEN_TENANT_ID"] == "tenant_01"
-    assert spawn(hook, spawner("Trainee_02")).environment["ZEN_TENANT_ID"] == "tenant_02"
+    # Another spelling of the same name is another person: never the same tenant.
+    for other in ("ada.lovelace", "ada_lovelace", "Ada-Lovelace", "o'brien"):
+        assert refusal(hook, spawner(other)).startswith(f"{other} is not a trainee of this class")
 
 
 def test_the_roster_is_read_again_at_each_start_so_a_new_token_reaches_the_next_server(roster: Path) -> None:
@@ -114,11 +134,27 @@ def test_a_user_not_on_the_roster_is_refused_saying_why_and_nothing_of_the_roste
         assert secret not in message
 
 
+def test_a_revoked_trainee_is_refused_until_a_new_code(roster: Path) -> None:
+    hook = ClassSpawnHook(roster)
+    # `zen-nb class revoke trainee-02`: the roster's code is empty, the token replaced.
+    revoked = [row("Ada Lovelace", 1), row("trainee-02", 2, token="zen_test_replaced", code=None), row("O'Brien", 3)]
+    write_roster(roster, revoked, BASE)
+    message = refusal(hook, spawner("trainee-02"))
+    assert message.startswith("The join code of trainee-02 was revoked by the trainer, so no server starts")
+    assert "zen_test_replaced" not in message
+    assert refusal(hook, spawner("trainee-02", admin=True))  # an admin who is a trainee is a trainee
+    # `zen-nb class new-code trainee-02`: a code again, the server starts with the current token.
+    renewed = [row("Ada Lovelace", 1), row("trainee-02", 2, token="zen_test_replaced"), row("O'Brien", 3)]
+    write_roster(roster, renewed, BASE)
+    assert spawn(hook, spawner("trainee-02")).environment["ZEN_API_TOKEN"] == "zen_test_replaced"
+
+
 def test_admins_and_trainers_start_with_the_class_s_address_only(roster: Path) -> None:
     hook = ClassSpawnHook(roster, trainers=["Grace Hopper"])
     assert spawn(hook, spawner("grace-hopper")).environment == {"ZEN_API_BASE": BASE}
     assert spawn(hook, spawner("root", admin=True)).environment == {"ZEN_API_BASE": BASE}
     refusal(hook, spawner("grace"))
+    refusal(hook, spawner("grace_hopper"))
 
 
 def test_a_roster_that_cannot_be_read_refuses_the_start_and_the_log_says_why(
@@ -158,19 +194,94 @@ def test_configure_class_installs_the_hook_and_lets_the_roster_in(roster: Path) 
     config = Config()
     config.Authenticator.allowed_users = {"teacher"}
     config.Spawner.pre_spawn_hook = earlier
-    read = configure_class(config, roster, trainers=["Grace Hopper"])
+    read = configure_class(config, roster, login="hub", trainers=["Grace Hopper"])
     assert sorted(read.trainees) == ["ada-lovelace", "obrien", "trainee-02"]
     assert config.Authenticator.allowed_users == {"teacher", "ada-lovelace", "obrien", "trainee-02", "grace-hopper"}
+    assert "authenticator_class" not in config.JupyterHub  # login="hub": the hub's own
     hook = config.Spawner.pre_spawn_hook
     assert isinstance(hook, ClassSpawnHook) and hook.roster == roster.resolve()
     user = spawn(hook, spawner("ada-lovelace"))
     assert user.environment["EARLIER"] == "yes" and user.environment["ZEN_TENANT_ID"] == "tenant_01"
+    configure_class(config, roster, login="hub")  # the same file loaded twice: one class hook, the earlier kept
+    assert config.Spawner.pre_spawn_hook.previous is earlier
+
+
+def test_the_join_code_login_is_the_default_and_adds_to_the_hub_s_page(roster: Path) -> None:
+    config = Config()
+    config.JupyterHub.template_vars = {"announcement": "Welcome"}
+    configure_class(config, roster)
+    authenticator = config.JupyterHub.authenticator_class
+    assert authenticator.__name__ == "ClassJoinCodeAuthenticator"
+    assert config.JupyterHub.template_vars["announcement"] == "Welcome"
+    assert "join code" in config.JupyterHub.template_vars["announcement_login"]
+    with pytest.raises(ValueError, match="login must be one of 'join-code', 'hub', not 'pam'"):
+        configure_class(Config(), roster, login="pam")
+
+
+def _login(authenticator: Any, username: str, password: object) -> str | None:
+    return asyncio.run(authenticator.authenticate(None, {"username": username, "password": password}))
+
+
+def test_a_trainee_logs_in_with_their_name_and_join_code_and_nobody_else_does(roster: Path) -> None:
+    authenticator = join_code_authenticator(roster)()
+    assert _login(authenticator, "ada-lovelace", "K7QM-3XPD") == "ada-lovelace"
+    assert _login(authenticator, "Ada-Lovelace", "k7qm 3xpd") == "ada-lovelace"  # as a join forgives it
+    assert _login(authenticator, "trainee-02", "abcd-efgh") == "trainee-02"
+    assert _login(authenticator, "trainee-02", "K7QM-3XPD") is None  # another trainee's code
+    assert _login(authenticator, "ada-lovelace", "K7QM-3XPE") is None
+    assert _login(authenticator, "ada-lovelace", "") is None and _login(authenticator, "ada-lovelace", None) is None
+    assert _login(authenticator, "ada.lovelace", "K7QM-3XPD") is None  # another spelling: another person
+    assert _login(authenticator, "mallory", "K7QM-3XPD") is None
+    # A revoke empties the code: that trainee no longer logs in; a new code works at once (read at each login).
+    write_roster(roster, [row("Ada Lovelace", 1, code=None), row("trainee-02", 2, code="WXYZ-0000")], BASE)
+    assert _login(authenticator, "ada-lovelace", "K7QM-3XPD") is None
+    assert _login(authenticator, "trainee-02", "ABCD-EFGH") is None
+    assert _login(authenticator, "trainee-02", "wxyz-oooo") == "trainee-02"  # O read as 0
+
+
+@given(st.text(alphabet="0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ -\t", max_size=14))
+def test_the_hub_reads_a_join_code_as_a_join_does(text: str) -> None:
+    assert hub.code_symbols(text) == normalise_code(text)
+
+
+def test_a_spawner_class_s_own_settings_get_the_class_too(roster: Path) -> None:
+    def theirs(spawner: Any) -> None:
+        spawner.environment["THEIRS"] = "1"
+
+    config = Config()
+    config.DummyAuthenticator.allowed_users = {"jo"}  # a class's own set wins over Authenticator's
+    config.KubeSpawner.pre_spawn_hook = theirs  # and a spawner class's own hook over Spawner's
+    configure_class(config, roster, login="hub")
+    assert config.DummyAuthenticator.allowed_users == {"jo", "ada-lovelace", "obrien", "trainee-02"}
+    hook = config.KubeSpawner.pre_spawn_hook
+    assert isinstance(hook, ClassSpawnHook) and hook.previous is theirs
+    assert spawn(hook, spawner("obrien")).environment["THEIRS"] == "1"
+
+
+def test_loaded_as_a_subconfig_the_names_add_to_the_main_file_s(tmp_path: Path, roster: Path) -> None:
+    """As The Littlest JupyterHub loads jupyterhub_config.d/*.py: the main file's users stay let in."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    (tmp_path / "zen-class.py").write_text(render(roster, tmp_path / "class.sqlite3"), encoding="utf-8")
+    (tmp_path / "jupyterhub_config.py").write_text(
+        "c = get_config()\n"
+        "c.Authenticator.allowed_users = {'trainer-jo'}\n"
+        "c.JupyterHub.template_vars = {'announcement': 'Welcome'}\n"
+        "load_subconfig('zen-class.py')\n",
+        encoding="utf-8",
+    )
+    config = PyFileConfigLoader("jupyterhub_config.py", path=str(tmp_path)).load_config()
+    allowed = resolved(config.Authenticator.allowed_users, set())
+    assert allowed == {"trainer-jo", "ada-lovelace", "obrien", "trainee-02"}
+    variables = resolved(config.JupyterHub.template_vars, {})
+    assert variables["announcement"] == "Welcome" and "join code" in variables["announcement_login"]
+    assert isinstance(config.Spawner.pre_spawn_hook, ClassSpawnHook)
 
 
 def test_two_trainees_of_one_hub_name_stop_the_hub_at_its_start_and_refuse_at_a_spawn(tmp_path: Path) -> None:
     path = tmp_path / "class-roster.csv"
-    write_roster(path, [row("Ada Lovelace", 1), row("ada.lovelace", 2), row("Alan", 3)], BASE)
-    with pytest.raises(RosterError, match=r"'Ada Lovelace' and 'ada.lovelace' are both ada-lovelace; rename one"):
+    write_roster(path, [row("Ada Lovelace", 1), row("Ada  lovelace", 2), row("Alan", 3)], BASE)
+    with pytest.raises(RosterError, match=r"'Ada Lovelace' and 'Ada  lovelace' are both ada-lovelace; rename one"):
         configure_class(Config(), path)
     message = refusal(ClassSpawnHook(path), spawner("ada-lovelace"))
     assert "the hub name of 2 trainees" in message
@@ -224,7 +335,7 @@ def test_the_module_stands_alone_without_zen_nb_so_a_hub_may_mount_just_this_fil
         "from zen_nb_hub import configure_class\n"
         "c = Config(); configure_class(c, sys.argv[2])\n"
         "assert not any(name == 'zen_nb' or name.startswith('zen_nb.') for name in sys.modules), 'zen_nb imported'\n"
-        "print(sorted(c.Authenticator.allowed_users))\n"
+        "print(sorted(c.Authenticator.allowed_users.get_value(set())))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, str(alone), str(roster)], capture_output=True, text=True, timeout=60, cwd=alone

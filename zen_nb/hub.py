@@ -6,34 +6,47 @@ In ``jupyterhub_config.py`` (``zen-nb class start --hub-config`` writes one)::
     configure_class(get_config(), "/srv/class/class-roster.csv")
 
 The roster CSV that ``zen-nb class start`` writes beside its database holds each trainee's
-tenant, token, plane, adapter and the class's address. :func:`configure_class` lets the roster's
-trainees log in (JupyterHub's own ``Authenticator.allowed_users``) and installs a
-``Spawner.pre_spawn_hook`` that, at every server start, reads the roster again and sets the
-server's environment to the values of the user's trainee. So a new join code or a revoked token
-reaches the next server start without a hub restart, and no trainee has a step to take.
+tenant, token, plane, adapter, join code and the class's address. :func:`configure_class`
 
-Why the hook and the environment, not ``user_options`` or ``auth_state``: the environment of a
-spawn is handed to the server's process and kept nowhere else by JupyterHub (``user_options`` are
-stored in the hub's database, and ``auth_state`` needs an encryption key set up). JupyterHub
-passes its own ``JUPYTERHUB_API_TOKEN`` the same way. The hook logs who started as whom, never a
-token; a refusal's message names the roster's file, never its content.
+- lets the roster's trainees in: each logs in as the hub user of their name (lower case, spaces
+  as dashes, apostrophes dropped: ``Ada Lovelace`` is ``ada-lovelace``) with their **join code
+  as the password** (``login="join-code"``, the default), or by the hub's own login
+  (``login="hub"``: GitHub, your organisation's, ...), the roster's names then being added to
+  JupyterHub's ``Authenticator.allowed_users``;
+- installs a ``Spawner.pre_spawn_hook`` that, at every server start, reads the roster again and
+  sets the server's environment to the values of the user's trainee. So a new join code or a
+  replaced token reaches the next server start without a hub restart;
+- refuses a server, with a 403 whose message says why and what to do, to a hub user who is no
+  trainee, and to a trainee whose join code the trainer revoked (``zen-nb class revoke``; a
+  ``new-code`` lets them in again). The hub's admins and the ``trainers`` named start servers
+  with the class's address only.
 
-Users are matched to trainees by name: a trainee ``Ada Lovelace`` logs in as the hub user
-``ada-lovelace`` (lower case; spaces, dots and underscores as one dash; apostrophes dropped), the
-name let in. A server start compares names the same way, so that a hub whose users come from
-elsewhere (an OAuth login of ``ada.lovelace``, let in by the hub's own rules) matches them too. A
-hub user who is no trainee is refused a server with a 403 whose message says so and what to do;
-the hub's admins and the ``trainers`` named start servers without a trainee's values.
+Why the join code as the password: on a hub, the login replaces the join code as the key to a
+tenant, and a trainee's name is no secret (``trainee-07`` least of all). A hub that lets the
+first comer choose a user's password (The Littlest JupyterHub's default) or takes any password
+(the dummy login) would hand a tenant to whoever types its name first. The code is the secret
+the trainer already hands each trainee, privately.
 
-This module imports only the standard library (tornado, for the refusal, comes with every
-JupyterHub), and nothing of ``zen_nb``: a hub may load this file alone, without installing the
-kit into the hub's environment (Zero to JupyterHub mounts it with ``hub.extraFiles``: see
-``notebooks/training/README.md``).
+Why the hook and the environment, not ``user_options`` or ``auth_state``: JupyterHub hands a
+spawn's environment to the server's process and stores it nowhere itself (``user_options`` are
+stored in the hub's database, and ``auth_state`` needs an encryption key set up). It passes its
+own ``JUPYTERHUB_API_TOKEN`` the same way. The hook logs who started as whom, never a token; a
+refusal's message names no other trainee and no file's content.
+
+A user matches a trainee when their hub name is exactly the trainee's hub name: two spellings
+of one name are two people, and never share a tenant. Two trainees of one hub name are refused
+(the hub does not start; the trainer renames one).
+
+This module imports only the standard library (JupyterHub's own classes, and tornado's error,
+when the hub uses them), and nothing of ``zen_nb``: a hub may load this file alone, without
+installing the kit into the hub's environment (Zero to JupyterHub mounts it with
+``hub.extraFiles``: see ``notebooks/training/README.md``).
 """
 
 from __future__ import annotations
 
 import csv
+import hmac
 import logging
 import re
 from collections.abc import Iterable, Mapping
@@ -44,23 +57,36 @@ from typing import Any
 __all__ = [
     "ClassSpawnHook",
     "HubTrainee",
+    "LOGINS",
     "RosterError",
     "configure_class",
     "hub_username",
+    "join_code_authenticator",
     "read_class_roster",
 ]
 
-# The roster's columns that make a trainee's environment (zen_nb/sandbox/roster_file.py writes them).
-COLUMNS = ("trainee", "tenant_id", "token", "base_url", "plane_id", "adapter_id")
+# The roster's columns that a hub reads (zen_nb/sandbox/roster_file.py writes them).
+COLUMNS = ("trainee", "tenant_id", "token", "base_url", "join_code", "plane_id", "adapter_id")
+REQUIRED = tuple(column for column in COLUMNS if column != "join_code")  # empty once revoked
 # The ZEN_* variables (zen_nb/vocabulary.py), spelt here so that this file stands alone.
 ENV_API_BASE, ENV_API_TOKEN = "ZEN_API_BASE", "ZEN_API_TOKEN"
 ENV_TENANT_ID, ENV_PLANE_ID, ENV_ADAPTER_ID = "ZEN_TENANT_ID", "ZEN_PLANE_ID", "ZEN_ADAPTER_ID"
 REFUSED_STATUS = 403
+LOGINS = ("join-code", "hub")
 RESTART_CLASS = (
     "start the class again with this version of zen_nb (zen-nb class start ... --db CLASS), which rewrites it"
 )
+NAME_RULE = "their name in lower case, spaces as dashes, apostrophes dropped (Ada Lovelace is ada-lovelace)"
+LOGIN_ANNOUNCEMENT = (
+    "A Zen Mesh class: your user name is your name as your trainer wrote it, in lower case with dashes for "
+    "spaces (such as trainee-07 or ada-lovelace), and your password is your join code (such as K7QM-3XPD)."
+)
 
-_SEPARATORS = re.compile(r"[\s._-]+")
+# Join codes as zen_nb.joining reads them: Crockford's base32, dashes and spaces dropped, O as 0, I and L as 1.
+_CODE_ALPHABET = frozenset("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+_CODE_LENGTH = 8
+_LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_SPACES = re.compile(r"\s+")
 # A child of JupyterHub's own logger, so that its handlers, format and level apply (a hook logs with spawner.log).
 log = logging.getLogger("JupyterHub.zen_nb")
 
@@ -71,7 +97,7 @@ class RosterError(ValueError):
 
 @dataclass(frozen=True)
 class HubTrainee:
-    """One roster row as a hub needs it: who, and the five ``ZEN_*`` values (the token never in a repr)."""
+    """One roster row as a hub needs it: who, the five ``ZEN_*`` values, the join code (secrets never in a repr)."""
 
     trainee: str
     tenant_id: str
@@ -79,10 +105,15 @@ class HubTrainee:
     plane_id: str
     adapter_id: str
     token: str = field(repr=False)
+    join_code: str = field(repr=False)  # "" once the trainer revoked it
 
     @property
     def hub_user(self) -> str:
         return hub_username(self.trainee)
+
+    @property
+    def revoked(self) -> bool:
+        return not self.join_code
 
     def environment(self) -> dict[str, str]:
         """The trainee's ``ZEN_*`` variables, as ``zen_nb.join`` sets them."""
@@ -94,14 +125,30 @@ class HubTrainee:
             ENV_ADAPTER_ID: self.adapter_id,
         }
 
+    def code_matches(self, typed: object) -> bool:
+        """Whether ``typed`` is this trainee's join code, as a join reads it (constant time; never when revoked)."""
+        given, own = code_symbols(typed), code_symbols(self.join_code)
+        return given is not None and own is not None and hmac.compare_digest(given, own)
+
 
 def hub_username(name: str) -> str:
-    """The hub user a trainee's name is: ``"Ada Lovelace"`` -> ``ada-lovelace``, ``"O'Brien"`` -> ``obrien``.
+    """The hub user of a trainee's name: lower case, spaces as dashes, apostrophes dropped.
 
-    Also what a hub user's own name is compared as, so that any spelling of the same name matches.
+    ``"Ada Lovelace"`` -> ``ada-lovelace``, ``"O'Brien"`` -> ``obrien``, ``"trainee-07"`` as it is,
+    ``"ada.lovelace"`` as it is (a hub's own user names match themselves).
     """
     folded = name.strip().lower().replace("'", "").replace("\u2019", "")
-    return _SEPARATORS.sub("-", folded).strip("-")
+    return _SPACES.sub("-", folded)
+
+
+def code_symbols(text: object) -> str | None:
+    """The 8 symbols of a join code as typed (case, dashes, spaces and look-alikes forgiven), or None."""
+    if not isinstance(text, str):
+        return None
+    cleaned = "".join(text.split()).replace("-", "").upper().translate(_LOOKALIKES)
+    if len(cleaned) == _CODE_LENGTH and all(symbol in _CODE_ALPHABET for symbol in cleaned):
+        return cleaned
+    return None
 
 
 @dataclass(frozen=True)
@@ -114,7 +161,8 @@ class ClassRoster:
     api_base: str
 
     def find(self, user_name: str) -> HubTrainee | None:
-        return self.trainees.get(hub_username(user_name))
+        """The trainee whose hub name is exactly ``user_name`` (as the hub has it), or None."""
+        return self.trainees.get(user_name)
 
 
 def read_class_roster(path: str | Path) -> ClassRoster:
@@ -141,7 +189,7 @@ def read_class_roster(path: str | Path) -> ClassRoster:
     found: dict[str, list[HubTrainee]] = {}
     for line, record in enumerate(records, start=2):
         values = {column: (record.get(column) or "").strip() for column in COLUMNS}
-        empty = [column for column in COLUMNS if not values[column]]
+        empty = [column for column in REQUIRED if not values[column]]
         if empty:
             raise RosterError(
                 f"line {line} of the class roster {path} has no {', '.join(empty)}; {RESTART_CLASS} "
@@ -154,6 +202,7 @@ def read_class_roster(path: str | Path) -> ClassRoster:
             plane_id=values["plane_id"],
             adapter_id=values["adapter_id"],
             token=values["token"],
+            join_code=values["join_code"],
         )
         found.setdefault(trainee.hub_user, []).append(trainee)
     return ClassRoster(
@@ -216,52 +265,128 @@ class ClassSpawnHook:
                 "(the hub's log says why)."
             ) from None
         trainee = roster.find(user.name)
-        if trainee is not None:
+        if trainee is not None and not trainee.revoked:
             spawner.environment = {**spawner.environment, **trainee.environment()}
             spawner.log.info(
                 "zen_nb.hub: %s starts as trainee %r, tenant %s", user.name, trainee.trainee, trainee.tenant_id
             )
             return
-        if hub_username(user.name) in self.trainers or getattr(user, "admin", False):
+        if trainee is None and (user.name in self.trainers or getattr(user, "admin", False)):
             spawner.environment = {**spawner.environment, ENV_API_BASE: roster.api_base}
             spawner.log.info("zen_nb.hub: %s starts as a trainer (no trainee's values)", user.name)
             return
-        spawner.log.warning("zen_nb.hub: %s is not on the class roster %s: no server", user.name, self.roster)
-        raise _refuse(_not_a_trainee(user.name, roster))
+        why = "whose join code was revoked" if trainee is not None else "not on the class roster"
+        spawner.log.warning("zen_nb.hub: %s is %s %s: no server", user.name, why, self.roster)
+        raise _refuse(_refusal(user.name, roster, trainee))
 
 
-def _not_a_trainee(user_name: str, roster: ClassRoster) -> str:
+def _refusal(user_name: str, roster: ClassRoster, trainee: HubTrainee | None) -> str:
     """Why this hub user gets no server, for them to read (no other trainee's name or value)."""
-    shared = roster.ambiguous.get(hub_username(user_name))
-    if shared:
+    if trainee is not None:
         return (
-            f"{user_name} is the hub name of {len(shared)} trainees of the class roster, so it is not known which "
-            "one you are: ask your trainer to rename one of them in the roster."
+            f"The join code of {user_name} was revoked by the trainer, so no server starts: ask your trainer "
+            "for a new code (zen-nb class new-code), then log in again with it."
+        )
+    if user_name in roster.ambiguous:
+        return (
+            f"{user_name} is the hub name of {len(roster.ambiguous[user_name])} trainees of the class roster, so "
+            "it is not known which one you are: ask your trainer to rename one of them in the roster."
         )
     return (
         f"{user_name} is not a trainee of this class, so no server starts: log out and log in with the name "
-        "your trainer gave you (as it is on the roster, in lower case with dashes for spaces: Ada Lovelace "
-        "is ada-lovelace), or ask your trainer to add you to the roster."
+        f"your trainer gave you ({NAME_RULE}), or ask your trainer to add you to the roster."
     )
 
 
-def configure_class(config: Any, roster: str | Path, *, trainers: Iterable[str] = ()) -> ClassRoster:
-    """Make the hub of ``config`` (``get_config()``) a class: see the module's docstring.
+def join_code_authenticator(roster: str | Path) -> type:
+    """A JupyterHub ``Authenticator`` class: a trainee of ``roster`` logs in with their hub name and join code.
 
-    The roster is read once now, so that a hub never starts on a roster it cannot use
-    (:class:`RosterError`, naming the file and the fix), then again at every server start.
-    Returns what was read, for a config that wants to log or check it.
+    Built when called (so that this module imports no JupyterHub of its own). The roster is read at
+    each login, so a ``new-code`` works at once and a revoked code no longer does. A wrong name,
+    code or a revoked code is JupyterHub's own "Invalid username or password", which says nothing
+    of which it was.
     """
+    from jupyterhub.auth import Authenticator
+
+    path = Path(roster)
+
+    class ClassJoinCodeAuthenticator(Authenticator):  # type: ignore[misc, valid-type]
+        """A class's trainees: their hub name, and their join code as the password (``zen_nb.hub``)."""
+
+        async def authenticate(self, handler: Any, data: Mapping[str, Any]) -> str | None:
+            name = self.normalize_username(str(data.get("username") or ""))
+            try:
+                trainee = read_class_roster(path).find(name)
+            except RosterError as error:
+                self.log.error("zen_nb.hub: %s", error)
+                return None
+            if trainee is None or not trainee.code_matches(data.get("password")):
+                self.log.warning("zen_nb.hub: a login as %r with no matching join code", name)
+                return None
+            return name
+
+    return ClassJoinCodeAuthenticator
+
+
+def _merge_names(section: Any, names: set[str]) -> None:
+    """Add ``names`` to a config section's ``allowed_users``, keeping what it (or a config loading this one) has.
+
+    Through ``load_subconfig`` (The Littlest JupyterHub's ``jupyterhub_config.d``) a section starts
+    empty, and a plain assignment would replace the main file's set when the two merge; traitlets'
+    lazy ``update`` adds to it instead.
+    """
+    current = section.allowed_users
+    if isinstance(current, list | tuple | frozenset):
+        section.allowed_users = set(current) | names
+    else:
+        current.update(names)  # a set of this file, or traitlets' LazyConfigValue
+
+
+def _install_hook(config: Any, path: Path, trainers: list[str]) -> None:
+    """The hook on ``Spawner``, and on each spawner class that sets a hook of its own (which would win over it).
+
+    A hook already there is kept and called first; a class's hook of an earlier call is replaced.
+    """
+    own = [key for key in config.keys() if key.endswith("Spawner") and key != "Spawner"]
+    for name in ["Spawner", *[key for key in own if "pre_spawn_hook" in config[key]]]:
+        section = config[name]
+        previous = section.pre_spawn_hook if "pre_spawn_hook" in section else None
+        if isinstance(previous, ClassSpawnHook):
+            previous = previous.previous
+        section.pre_spawn_hook = ClassSpawnHook(path, trainers, previous)
+
+
+def configure_class(
+    config: Any, roster: str | Path, *, login: str = "join-code", trainers: Iterable[str] = ()
+) -> ClassRoster:
+    """Make the hub of ``config`` (``get_config()``, or ``c``) a class: see the module's docstring.
+
+    ``login``: ``"join-code"`` (trainees log in with their hub name and join code; the hub's other
+    users no longer can) or ``"hub"`` (the hub's own login; the roster's names are added to its
+    ``allowed_users``). The roster is read once now, so that a hub never starts on a roster it
+    cannot use (:class:`RosterError`, naming the file and the fix), then at every login and
+    server start. Returns what was read.
+
+    Loaded with ``load_subconfig`` (The Littlest JupyterHub's ``jupyterhub_config.d``), the names
+    add to the main file's ``allowed_users``; a ``pre_spawn_hook`` set there is replaced (one set
+    in the same file, before this call, is kept and called first).
+    """
+    if login not in LOGINS:
+        raise ValueError(f"login must be one of {', '.join(map(repr, LOGINS))}, not {login!r}")
     path = Path(roster).expanduser().resolve()
     read = read_class_roster(path)
     if read.ambiguous:
         shown = "; ".join(f"{' and '.join(map(repr, names))} are both {user}" for user, names in read.ambiguous.items())
         raise RosterError(f"two trainees of the class roster {path} would be one hub user: {shown}; rename one")
     trainer_names = [hub_username(name) for name in trainers]
-    spawner, authenticator = config.Spawner, config.Authenticator
-    previous = spawner.pre_spawn_hook if "pre_spawn_hook" in spawner else None
-    spawner.pre_spawn_hook = ClassSpawnHook(path, trainer_names, previous)
-    allowed = set(authenticator.allowed_users) if "allowed_users" in authenticator else set()
-    authenticator.allowed_users = allowed | set(read.trainees) | set(trainer_names)
-    log.info("zen_nb.hub: a class of %d trainees from %s", len(read.trainees), path)
+    _install_hook(config, path, trainer_names)
+    names = set(read.trainees) | set(trainer_names)
+    for section in [key for key in config.keys() if key.endswith("Authenticator") and key != "Authenticator"]:
+        if "allowed_users" in config[section]:
+            _merge_names(config[section], names)  # a class's own set wins over Authenticator's: it must hold them
+    _merge_names(config.Authenticator, names)
+    if login == "join-code":
+        config.JupyterHub.authenticator_class = join_code_authenticator(path)
+        config.JupyterHub.template_vars.update({"announcement_login": LOGIN_ANNOUNCEMENT})
+    log.info("zen_nb.hub: a class of %d trainees from %s, login by %s", len(read.trainees), path, login)
     return read

@@ -243,6 +243,6 @@ def _hub_lines(hub_config: Path | None) -> list[str]:
     if hub_config is None:
         return []
     return [
-        f"Hub config:  {hub_config}  (JupyterHub: each trainee logs in as their name in lower case, dashes for",
-        "             spaces, e.g. trainee-01, and their server starts joined; see notebooks/training/README.md)",
+        f"Hub config:  {hub_config}  (JupyterHub: each trainee logs in as their name in lower case, dashes",
+        "             for spaces, e.g. trainee-01, their join code as the password; their server starts joined)",
     ]

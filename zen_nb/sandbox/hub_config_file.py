@@ -1,9 +1,9 @@
 """``zen-nb class start --hub-config``: the ``jupyterhub_config.py`` that makes a hub's users the class's trainees.
 
 The file holds no token: only the roster's absolute path and a call of ``zen_nb.hub.configure_class``,
-which reads the roster at the hub's start and at every server start. So it is written once and
-stays right while the class changes (new trainees need a hub restart to be let in; new codes and
-tokens do not).
+which reads the roster at the hub's start and at every login and server start. So it stays right
+while the class changes: new codes, revokes and tokens reach the next login and server start
+(trainees added later are let in after a hub restart).
 
 A file that is there already is replaced only when this command wrote it (its first line says
 so): a trainer's own ``jupyterhub_config.py`` is never overwritten. The path is decided, and
@@ -35,6 +35,12 @@ def hub_config_path(given: str | None, roster: Path) -> Path | None:
         raise ClassCommandError(
             f"--hub-config {path} is a folder; pass the config file's name, e.g. {path / default_name}"
         )
+    folder = path.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise ClassCommandError(
+            f"--hub-config {path}: its folder {folder} {'is not writable' if folder.is_dir() else 'does not exist'}; "
+            "pass a file in a folder you can write, or make that folder first"
+        )
     if path.exists() and not _written_here(path):
         raise ClassCommandError(
             f"--hub-config {path} exists and was not written by zen-nb class start, so it is left as it is; "
@@ -55,20 +61,21 @@ def _written_here(path: Path) -> bool:
 def render(roster: Path, db: Path) -> str:
     """The config's text: what it does, where each kind of hub takes it, and the call."""
     return f"""{FIRST_LINE}
-# Its class: {db.resolve()}. It holds no token: the roster below does, and is read at each server start.
+# Its class: {db.resolve()}. It holds no token: the roster below does, and is read at each login and server start.
 #
-# Each hub user named as a trainee of the roster (lower case, dashes for spaces: "Ada Lovelace" logs in
-# as ada-lovelace; numbered trainees as trainee-01 ...) is let in, and their server starts with that
-# trainee's ZEN_API_BASE, ZEN_API_TOKEN, ZEN_TENANT_ID, ZEN_PLANE_ID and ZEN_ADAPTER_ID. Any other user
-# is refused a server, with a message saying why; the hub's admins start one without a trainee's values
-# (configure_class(..., trainers=["name"]) in a config of your own names more). Each start of the class
-# rewrites this file; trainees added to the class later are let in after a hub restart.
+# Each trainee of the roster logs in as the hub user of their name (lower case, spaces as dashes,
+# apostrophes dropped: "Ada Lovelace" is ada-lovelace; numbered trainees are trainee-01 ...) with their
+# join code as the password, and their server starts with that trainee's ZEN_API_BASE, ZEN_API_TOKEN,
+# ZEN_TENANT_ID, ZEN_PLANE_ID and ZEN_ADAPTER_ID. A revoked code no longer logs in nor starts a server;
+# `zen-nb class new-code` lets the trainee in again. Nobody else logs in. To keep the hub's own login
+# instead (GitHub, your organisation's; name the trainees as the hub knows them), write in a config of
+# your own: configure_class(c, ROSTER, login="hub"). Each start of the class rewrites this file.
 #
 # The Littlest JupyterHub: sudo cp THIS-FILE /opt/tljh/config/jupyterhub_config.d/zen-class.py
 #                          && sudo tljh-config reload hub
 # Another hub: load_subconfig("THIS-FILE") in its jupyterhub_config.py, or jupyterhub -f THIS-FILE.
-# The hub's Python needs zen_nb (pip install zen_nb), or this file's import pointed at zen_nb/hub.py
-# copied beside it; Zero to JupyterHub: see notebooks/training/README.md in the zen_nb sources.
+# The hub's Python needs zen_nb (pip install zen_nb). Zero to JupyterHub: see
+# notebooks/training/README.md in the zen_nb sources.
 
 from zen_nb.hub import configure_class
 
