@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 from traitlets.config import Config
 
-from zen_nb.hub import ClassSpawnHook
 from zen_nb.sandbox.hub_config_file import FIRST_LINE
 
 from processes import CliClass, clean_env
@@ -60,9 +59,9 @@ def test_the_config_beside_the_roster_lets_the_trainees_in_and_holds_no_token(tm
         assert row["token"] not in text and row["join_code"] not in text
     config = run_config(path)
     assert config.Authenticator.allowed_users.get_value(set()) == {"trainee-01", "trainee-02"}
-    assert config.JupyterHub.authenticator_class.__name__ == "ClassJoinCodeAuthenticator"
-    hook = config.Spawner.pre_spawn_hook
-    assert isinstance(hook, ClassSpawnHook) and hook.roster == (tmp_path / "room-roster.csv").resolve()
+    authenticator = config.JupyterHub.authenticator_class
+    assert authenticator.__name__ == "ClassJoinCodeAuthenticator"
+    assert authenticator.roster == (tmp_path / "room-roster.csv").resolve()
     assert not list(tmp_path.glob(".*.tmp"))  # written in one step, nothing left beside it
 
 

@@ -202,6 +202,21 @@ def test_a_code_revoked_while_its_server_runs_locks_the_trainee_out_until_a_new_
     assert execute(server, start_kernel(server, hub.headers), hub.headers, code).strip() == row["tenant_id"]
 
 
+def test_a_trainee_added_while_the_hub_runs_logs_in_with_no_hub_restart(room: Room, class_hub: LoopbackHub) -> None:
+    added = requests.post(
+        f"{room.cls.base_url}/_sandbox/class/trainees",
+        json={"names": ["Late Comer"]},
+        headers={"Authorization": f"Bearer {room.cls.admin_token}"},
+        timeout=30,
+    )
+    assert added.status_code == 201, added.text
+    row = room.rows()["Late Comer"]  # the class rewrote its roster
+    assert class_hub.login("late-comer", row["join_code"]).status_code == 302
+    assert class_hub.start_server("late-comer").status_code in (201, 202)
+    class_hub.wait_server("late-comer")
+    assert f"zen_nb.hub: late-comer starts as trainee 'Late Comer', tenant {row['tenant_id']}" in class_hub.log
+
+
 def test_a_hub_keeping_its_own_login_lets_the_trainees_in_and_refuses_others_a_server(
     room: Room, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

@@ -22,7 +22,6 @@ import yaml
 from traitlets.config import Config
 
 from zen_nb import hub
-from zen_nb.hub import ClassSpawnHook
 from zen_nb.sandbox.roster_file import RosterRow, write_roster
 
 GUIDE = Path(__file__).parents[1] / "notebooks" / "training" / "README.md"
@@ -64,7 +63,7 @@ def test_the_z2jh_values_mount_what_their_extra_config_imports_and_reads(tmp_pat
         "def get_config(key, default=None):  # the chart's own, which shadows traitlets' get_config()\n"
         "    return default\n"
         f"exec({extra_config!r})\n"
-        "print(type(c.Spawner.pre_spawn_hook).__module__, sorted(c.Authenticator.allowed_users.get_value(set())))\n"
+        "print(c.JupyterHub.authenticator_class.__module__, sorted(c.Authenticator.allowed_users.get_value(set())))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -97,4 +96,4 @@ def test_the_tljh_line_copies_the_file_class_start_writes(tmp_path: Path) -> Non
     from zen_nb.sandbox.hub_config_file import render
 
     exec(render(roster, tmp_path / "class.sqlite3"), {"get_config": lambda: config})
-    assert isinstance(config.Spawner.pre_spawn_hook, ClassSpawnHook)
+    assert config.JupyterHub.authenticator_class.roster == roster.resolve()

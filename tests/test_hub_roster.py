@@ -239,6 +239,71 @@ def test_a_trainee_logs_in_with_their_name_and_join_code_and_nobody_else_does(ro
     assert _login(authenticator, "trainee-02", "wxyz-oooo") == "trainee-02"  # O read as 0
 
 
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_ten_wrong_codes_in_a_minute_lock_that_trainee_alone_out_for_the_rest_of_it(
+    roster: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = FakeClock()
+    authenticator = join_code_authenticator(roster, guesses=hub.LoginGuesses(10, 60.0, clock))()
+    for guess in range(10):
+        assert _login(authenticator, "trainee-02", f"0000-000{guess}") is None
+    with pytest.raises(HTTPError) as raised:
+        _login(authenticator, "trainee-02", "ABCD-EFGH")  # even the right code, until the minute ends
+    assert raised.value.status_code == 429
+    assert raised.value.log_message.startswith("Too many wrong join codes for trainee-02: wait 60 seconds")
+    assert _login(authenticator, "ada-lovelace", "K7QM-3XPD") == "ada-lovelace"  # the others are not locked
+    clock.now += 60
+    assert _login(authenticator, "trainee-02", "ABCD-EFGH") == "trainee-02"
+    assert "ABCD" not in caplog.text and "0000" not in caplog.text
+
+
+def test_a_code_typed_as_the_name_is_not_logged(roster: Path, caplog: pytest.LogCaptureFixture) -> None:
+    authenticator = join_code_authenticator(roster)()
+    with caplog.at_level(logging.WARNING):
+        assert _login(authenticator, "K7QM-3XPD", "ada-lovelace") is None
+    assert "a login as a name that is a join code" in caplog.text
+    assert "K7QM" not in caplog.text.upper()
+
+
+def test_the_roster_is_who_may_log_in_so_a_trainee_added_later_needs_no_hub_restart(roster: Path) -> None:
+    authenticator = join_code_authenticator(roster)()
+    write_roster(roster, [row("Ada Lovelace", 1), row("trainee-02", 2, code=None), row("Late Comer", 3)], BASE)
+    assert asyncio.run(authenticator.check_allowed("late-comer", None)) is True  # not in allowed_users
+    assert asyncio.run(authenticator.check_allowed("trainee-02", None)) is False  # revoked
+    assert asyncio.run(authenticator.check_allowed("mallory", None)) is False
+
+
+def test_the_authenticator_gives_the_server_its_trainee_s_values_and_refuses_the_rest(roster: Path) -> None:
+    authenticator = join_code_authenticator(roster, trainers=["Grace Hopper"])()
+    ada = spawner("ada-lovelace")
+    asyncio.run(authenticator.pre_spawn_start(ada.user, ada))
+    assert ada.environment["ZEN_TENANT_ID"] == "tenant_01"
+    grace = spawner("grace-hopper")
+    asyncio.run(authenticator.pre_spawn_start(grace.user, grace))
+    assert grace.environment == {"ZEN_API_BASE": BASE}
+    mallory = spawner("mallory")
+    with pytest.raises(HTTPError, match="mallory is not a trainee of this class"):
+        asyncio.run(authenticator.pre_spawn_start(mallory.user, mallory))
+
+
+def test_a_hub_username_pattern_that_refuses_a_trainee_stops_the_hub_naming_them(roster: Path) -> None:
+    config = Config()
+    config.Authenticator.username_pattern = r"^[a-z]+$"
+    with pytest.raises(
+        RosterError, match=r"username_pattern '\^\[a-z\]\+\$' refuses the hub names of 'Ada Lovelace', 'trainee-02' "
+    ):
+        configure_class(config, roster)
+    config.Authenticator.username_pattern = r"^[a-z0-9-]+$"
+    configure_class(config, roster)
+
+
 @given(st.text(alphabet="0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ -\t", max_size=14))
 def test_the_hub_reads_a_join_code_as_a_join_does(text: str) -> None:
     assert hub.code_symbols(text) == normalise_code(text)
@@ -275,7 +340,8 @@ def test_loaded_as_a_subconfig_the_names_add_to_the_main_file_s(tmp_path: Path, 
     assert allowed == {"trainer-jo", "ada-lovelace", "obrien", "trainee-02"}
     variables = resolved(config.JupyterHub.template_vars, {})
     assert variables["announcement"] == "Welcome" and "join code" in variables["announcement_login"]
-    assert isinstance(config.Spawner.pre_spawn_hook, ClassSpawnHook)
+    assert config.JupyterHub.authenticator_class.roster == roster.resolve()
+    assert "pre_spawn_hook" not in config.Spawner  # the main file's hook, if any, stays the hub's
 
 
 def test_two_trainees_of_one_hub_name_stop_the_hub_at_its_start_and_refuse_at_a_spawn(tmp_path: Path) -> None:

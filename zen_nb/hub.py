@@ -13,9 +13,11 @@ tenant, token, plane, adapter, join code and the class's address. :func:`configu
   as the password** (``login="join-code"``, the default), or by the hub's own login
   (``login="hub"``: GitHub, your organisation's, ...), the roster's names then being added to
   JupyterHub's ``Authenticator.allowed_users``;
-- installs a ``Spawner.pre_spawn_hook`` that, at every server start, reads the roster again and
-  sets the server's environment to the values of the user's trainee. So a new join code or a
-  replaced token reaches the next server start without a hub restart;
+- at every server start, reads the roster again and sets the server's environment to the values
+  of the user's trainee: in the authenticator's own ``pre_spawn_start`` with the join-code login
+  (so that ``Spawner.pre_spawn_hook`` stays the hub's), in a ``Spawner.pre_spawn_hook``
+  (:class:`ClassSpawnHook`) with the hub's. So a new join code or a replaced token reaches the
+  next server start without a hub restart;
 - refuses a server, with a 403 whose message says why and what to do, to a hub user who is no
   trainee, and to a trainee whose join code the trainer revoked (``zen-nb class revoke``; a
   ``new-code`` lets them in again). The hub's admins and the ``trainers`` named start servers
@@ -48,6 +50,7 @@ from __future__ import annotations
 import csv
 import hmac
 import logging
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -213,7 +216,7 @@ def read_class_roster(path: str | Path) -> ClassRoster:
     )
 
 
-def _refuse(message: str) -> Exception:
+def _refuse(message: str, status: int = REFUSED_STATUS) -> Exception:
     """The refusal JupyterHub shows the user as it is, on the page a browser opens and from the REST API.
 
     An HTTPError (tornado's, which comes with JupyterHub; imported here, so that this file stands
@@ -234,7 +237,7 @@ def _refuse(message: str) -> Exception:
         def reason(self, _label: object) -> None:
             pass
 
-    return NotATraineeError(REFUSED_STATUS, message)
+    return NotATraineeError(status, message)
 
 
 class ClassSpawnHook:
@@ -255,6 +258,10 @@ class ClassSpawnHook:
             outcome = self.previous(spawner)
             if hasattr(outcome, "__await__"):
                 await outcome
+        self.start_as_trainee(spawner)
+
+    def start_as_trainee(self, spawner: Any) -> None:
+        """Set the spawner's environment to its user's trainee's values, or raise the refusal to show them."""
         user = spawner.user
         try:
             roster = read_class_roster(self.roster)
@@ -298,34 +305,105 @@ def _refusal(user_name: str, roster: ClassRoster, trainee: HubTrainee | None) ->
     )
 
 
-def join_code_authenticator(roster: str | Path) -> type:
+class LoginGuesses:
+    """Wrong join codes per trainee in fixed windows: past :data:`LOGIN_GUESSES` in one, every login is refused.
+
+    As the class's own join (10 wrong codes a minute), counted per trainee rather than per address:
+    a room often shares one address, and then one trainee's typos would lock everyone out. Only
+    the roster's names are counted, so memory stays bounded.
+    """
+
+    def __init__(self, limit: int = 10, window_seconds: float = 60.0, clock: Any = None) -> None:
+        import time
+
+        self.limit, self.window = limit, window_seconds
+        self.clock = clock or time.monotonic
+        self._counts: dict[str, tuple[float, int]] = {}
+
+    def _current(self, name: str) -> tuple[float, int]:
+        now = self.clock()
+        start, count = self._counts.get(name, (now, 0))
+        return (now, 0) if now - start >= self.window else (start, count)
+
+    def wait_seconds(self, name: str) -> float:
+        """0 when ``name`` may try a code now; else how long until its window ends."""
+        start, count = self._current(name)
+        return 0.0 if count < self.limit else max(0.0, self.window - (self.clock() - start))
+
+    def failed(self, name: str) -> None:
+        start, count = self._current(name)
+        self._counts[name] = (start, count + 1)
+
+
+LOGIN_GUESSES = 10  # wrong codes a trainee may type in a minute, as the class's own join allows an address
+
+
+def join_code_authenticator(
+    roster: str | Path, trainers: Iterable[str] = (), guesses: LoginGuesses | None = None
+) -> type:
     """A JupyterHub ``Authenticator`` class: a trainee of ``roster`` logs in with their hub name and join code.
 
-    Built when called (so that this module imports no JupyterHub of its own). The roster is read at
-    each login, so a ``new-code`` works at once and a revoked code no longer does. A wrong name,
-    code or a revoked code is JupyterHub's own "Invalid username or password", which says nothing
-    of which it was.
+    Built when called (so that this module imports no JupyterHub of its own). The roster is read
+    at each login and server start: a ``new-code`` works at once, a revoked code no longer does,
+    and a trainee added to the class logs in without a hub restart (``check_allowed`` is the
+    roster). A wrong name or code is JupyterHub's own "Invalid username or password", which says
+    nothing of which it was; past 10 wrong codes in a minute for one trainee, a 429 says how long
+    to wait. The trainee's values are given to their server in ``pre_spawn_start``, the
+    authenticator's own hook, so that ``Spawner.pre_spawn_hook`` stays the hub's.
     """
     from jupyterhub.auth import Authenticator
 
     path = Path(roster)
+    hook = ClassSpawnHook(path, trainers)
+    counted = guesses or LoginGuesses(LOGIN_GUESSES)
 
     class ClassJoinCodeAuthenticator(Authenticator):  # type: ignore[misc, valid-type]
         """A class's trainees: their hub name, and their join code as the password (``zen_nb.hub``)."""
 
-        async def authenticate(self, handler: Any, data: Mapping[str, Any]) -> str | None:
-            name = self.normalize_username(str(data.get("username") or ""))
+        roster = path
+
+        def _trainee(self, name: str) -> HubTrainee | None:
             try:
-                trainee = read_class_roster(path).find(name)
+                return read_class_roster(path).find(name)
             except RosterError as error:
                 self.log.error("zen_nb.hub: %s", error)
                 return None
-            if trainee is None or not trainee.code_matches(data.get("password")):
-                self.log.warning("zen_nb.hub: a login as %r with no matching join code", name)
+
+        async def authenticate(self, handler: Any, data: Mapping[str, Any]) -> str | None:
+            name = self.normalize_username(str(data.get("username") or ""))
+            trainee = self._trainee(name)
+            shown = "a name that is a join code" if code_symbols(name) else repr(name)  # a code in the wrong field
+            if trainee is None:
+                self.log.warning("zen_nb.hub: a login as %s, who is no trainee of the class", shown)
+                return None
+            wait = counted.wait_seconds(name)
+            if wait:
+                raise _refuse(
+                    f"Too many wrong join codes for {name}: wait {math.ceil(wait)} seconds, then type your code "
+                    "again, carefully (O and 0 count as the same, and so do I, L and 1).",
+                    status=429,
+                )
+            if not trainee.code_matches(data.get("password")):
+                counted.failed(name)
+                self.log.warning("zen_nb.hub: a login as %s with a wrong or revoked join code", shown)
                 return None
             return name
 
+        async def check_allowed(self, username: str, authentication: Any = None) -> bool:
+            trainee = self._trainee(username)
+            if trainee is not None and not trainee.revoked:
+                return True
+            return bool(await _maybe_await(super().check_allowed(username, authentication)))
+
+        async def pre_spawn_start(self, user: Any, spawner: Any) -> None:
+            await _maybe_await(super().pre_spawn_start(user, spawner))
+            hook.start_as_trainee(spawner)
+
     return ClassJoinCodeAuthenticator
+
+
+async def _maybe_await(value: Any) -> Any:
+    return await value if hasattr(value, "__await__") else value
 
 
 def _merge_names(section: Any, names: set[str]) -> None:
@@ -356,20 +434,43 @@ def _install_hook(config: Any, path: Path, trainers: list[str]) -> None:
         section.pre_spawn_hook = ClassSpawnHook(path, trainers, previous)
 
 
+def _check_pattern(config: Any, read: ClassRoster) -> None:
+    """A hub's ``username_pattern`` that a trainee's hub name does not match would refuse them without a word."""
+    if "username_pattern" not in config.Authenticator:
+        return
+    pattern = str(config.Authenticator.username_pattern)
+    if not pattern:
+        return
+    refused = [trainee.trainee for user, trainee in read.trainees.items() if not re.match(pattern, user)]
+    if refused:
+        raise RosterError(
+            f"the hub's Authenticator.username_pattern {pattern!r} refuses the hub names of "
+            f"{', '.join(map(repr, refused))} of the class roster {read.path}; rename them in the roster, or widen it"
+        )
+
+
 def configure_class(
     config: Any, roster: str | Path, *, login: str = "join-code", trainers: Iterable[str] = ()
 ) -> ClassRoster:
     """Make the hub of ``config`` (``get_config()``, or ``c``) a class: see the module's docstring.
 
-    ``login``: ``"join-code"`` (trainees log in with their hub name and join code; the hub's other
-    users no longer can) or ``"hub"`` (the hub's own login; the roster's names are added to its
-    ``allowed_users``). The roster is read once now, so that a hub never starts on a roster it
-    cannot use (:class:`RosterError`, naming the file and the fix), then at every login and
-    server start. Returns what was read.
+    ``login``:
 
-    Loaded with ``load_subconfig`` (The Littlest JupyterHub's ``jupyterhub_config.d``), the names
-    add to the main file's ``allowed_users``; a ``pre_spawn_hook`` set there is replaced (one set
-    in the same file, before this call, is kept and called first).
+    - ``"join-code"``: trainees log in with their hub name and join code (:func:`join_code_authenticator`),
+      and nobody else logs in by the hub's page (the hub's admins, and ``trainers``, start servers
+      through its API only). The trainee's values reach the server through the authenticator's
+      ``pre_spawn_start``: the hub's own ``Spawner.pre_spawn_hook`` is left alone.
+    - ``"hub"``: the hub's own login; the roster's names (and ``trainers``) are added to its
+      ``allowed_users``, and a ``Spawner.pre_spawn_hook`` gives the values (a hook set before this
+      call in the same file, or on a spawner class of the same file, is kept and called first).
+      Loaded with ``load_subconfig`` (The Littlest JupyterHub's ``jupyterhub_config.d``), the names
+      add to the main file's ``allowed_users`` when it is a set, but a hook of the main file, or a
+      spawner class's or authenticator class's own setting there, is not seen: it wins. Configure
+      the class in the hub's main file then.
+
+    The roster is read once now, so that a hub never starts on a roster it cannot use
+    (:class:`RosterError`, naming the file and the fix), then at every login and server start.
+    Returns what was read.
     """
     if login not in LOGINS:
         raise ValueError(f"login must be one of {', '.join(map(repr, LOGINS))}, not {login!r}")
@@ -379,14 +480,16 @@ def configure_class(
         shown = "; ".join(f"{' and '.join(map(repr, names))} are both {user}" for user, names in read.ambiguous.items())
         raise RosterError(f"two trainees of the class roster {path} would be one hub user: {shown}; rename one")
     trainer_names = [hub_username(name) for name in trainers]
-    _install_hook(config, path, trainer_names)
+    _check_pattern(config, read)
+    if login == "hub":
+        _install_hook(config, path, trainer_names)
     names = set(read.trainees) | set(trainer_names)
     for section in [key for key in config.keys() if key.endswith("Authenticator") and key != "Authenticator"]:
         if "allowed_users" in config[section]:
             _merge_names(config[section], names)  # a class's own set wins over Authenticator's: it must hold them
     _merge_names(config.Authenticator, names)
     if login == "join-code":
-        config.JupyterHub.authenticator_class = join_code_authenticator(path)
+        config.JupyterHub.authenticator_class = join_code_authenticator(path, trainer_names)
         config.JupyterHub.template_vars.update({"announcement_login": LOGIN_ANNOUNCEMENT})
     log.info("zen_nb.hub: a class of %d trainees from %s, login by %s", len(read.trainees), path, login)
     return read

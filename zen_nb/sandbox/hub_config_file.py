@@ -2,8 +2,8 @@
 
 The file holds no token: only the roster's absolute path and a call of ``zen_nb.hub.configure_class``,
 which reads the roster at the hub's start and at every login and server start. So it stays right
-while the class changes: new codes, revokes and tokens reach the next login and server start
-(trainees added later are let in after a hub restart).
+while the class changes: new trainees, codes, revokes and tokens reach the next login and server
+start.
 
 A file that is there already is replaced only when this command wrote it (its first line says
 so): a trainer's own ``jupyterhub_config.py`` is never overwritten. The path is decided, and
@@ -67,7 +67,8 @@ def render(roster: Path, db: Path) -> str:
 # apostrophes dropped: "Ada Lovelace" is ada-lovelace; numbered trainees are trainee-01 ...) with their
 # join code as the password, and their server starts with that trainee's ZEN_API_BASE, ZEN_API_TOKEN,
 # ZEN_TENANT_ID, ZEN_PLANE_ID and ZEN_ADAPTER_ID. A revoked code no longer logs in nor starts a server;
-# `zen-nb class new-code` lets the trainee in again. Nobody else logs in. To keep the hub's own login
+# `zen-nb class new-code` lets the trainee in again. Nobody else logs in by the hub's page. Take this
+# file out of the hub before you delete the class's folder: a hub whose roster is gone does not start. To keep the hub's own login
 # instead (GitHub, your organisation's; name the trainees as the hub knows them), write in a config of
 # your own: configure_class(c, ROSTER, login="hub"). Each start of the class rewrites this file.
 #
