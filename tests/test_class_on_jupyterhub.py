@@ -183,7 +183,17 @@ def test_a_code_revoked_while_its_server_runs_locks_the_trainee_out_until_a_new_
         assert hub.start_server(user).status_code in (201, 202)  # this test alone (-k): her server runs
         hub.wait_server(user)
 
+    server = f"{hub.url}/user/{user}"
+    kernel = start_kernel(server, hub.headers)
+    whoami = "import zen_nb\nwith zen_nb.ZenClient() as c: print(c.get_tenant()['id'])"
+    assert execute(server, kernel, hub.headers, whoami).strip() == room.rows()["Grace Hopper"]["tenant_id"]
+
     room.command("revoke", "Grace Hopper")
+    stale = (
+        "import zen_nb\ntry:\n    zen_nb.ZenClient().get_tenant()\n"
+        "except zen_nb.errors.UnauthorizedError as error:\n    print('401', error.status)"
+    )
+    assert execute(server, kernel, hub.headers, stale).split() == ["401", "401"]  # the running server's old token
     assert hub.login(user, old_code).status_code != 302
     assert hub.api("DELETE", f"users/{user}/server").status_code in (202, 204)  # she stops it (Hub Control Panel)
     hub.wait_stopped(user)
@@ -197,9 +207,8 @@ def test_a_code_revoked_while_its_server_runs_locks_the_trainee_out_until_a_new_
     assert hub.login(user, row["join_code"]).status_code == 302
     assert hub.start_server(user).status_code in (201, 202)
     hub.wait_server(user)
-    server = f"{hub.url}/user/{user}"
-    code = "import zen_nb\nwith zen_nb.ZenClient() as c: print(c.get_tenant()['id'])"  # the new token works
-    assert execute(server, start_kernel(server, hub.headers), hub.headers, code).strip() == row["tenant_id"]
+    fresh = start_kernel(server, hub.headers)  # the new server's environment: the new token works
+    assert execute(server, fresh, hub.headers, whoami).strip() == row["tenant_id"]
 
 
 def test_a_trainee_added_while_the_hub_runs_logs_in_with_no_hub_restart(room: Room, class_hub: LoopbackHub) -> None:
