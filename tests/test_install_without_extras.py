@@ -164,3 +164,25 @@ def test_the_history_without_the_analysis_extra_names_the_install(plain_install,
     assert result.stdout.startswith(f"ZenError {function} needs {needs}"), result.stdout
     assert "`pip install 'zen_nb[analysis]'`" in result.stdout
     assert not (tmp_path / "history").exists()  # refused before anything was written
+
+
+def test_a_hub_s_config_runs_on_the_plain_install(plain_install, tmp_path):
+    """The hub's Python needs `pip install zen_nb` only (the guide's TLJH line): zen_nb.hub imports nothing more."""
+    roster = tmp_path / "class-roster.csv"
+    roster.write_text(
+        "trainee,tenant_id,token,base_url,join_code,plane_id,adapter_id\n"
+        "Ada Lovelace,tenant_a,zen_test_secret_a,http://127.0.0.1:8765,K7QM-3XPD,plane_a,adapter_a\n",
+        encoding="utf-8",
+    )
+    code = (
+        "import sys\n"
+        "from traitlets.config import Config\n"
+        "from zen_nb.hub import ClassSpawnHook, configure_class\n"
+        "c = Config()\n"
+        "configure_class(c, sys.argv[1], login='hub')\n"
+        "print(sorted(c.Authenticator.allowed_users.get_value(set())))\n"
+        "print(isinstance(c.Spawner.pre_spawn_hook, ClassSpawnHook))"
+    )
+    result = run(plain_install, "python", "-c", code, str(roster), tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["['ada-lovelace']", "True"]
