@@ -2,7 +2,8 @@
 
 A kernel is started with ``POST {server}/api/kernels``; code goes to it as an ``execute_request``
 on ``{server}/api/kernels/{id}/channels`` (Jupyter's messaging protocol, version 5.3), and what
-it printed comes back from the stream messages of that request, until its ``execute_reply``.
+it printed comes back from the stream messages of that request, until both its ``execute_reply``
+and the kernel's ``idle`` status for it have come (the two channels are not ordered).
 Used by the JupyterHub test, which reaches each user's server through the hub's proxy.
 """
 
@@ -63,7 +64,11 @@ async def _execute(url: str, headers: dict[str, str], code: str, timeout: float)
         request = _request(code)
         await connection.write_message(json.dumps(request))
         printed: list[str] = []
-        while True:
+        replied = idle = False
+        # Done when both have come: the reply (shell channel) and the kernel's "idle" (iopub), after which
+        # it sends no more for this request. The channels are not ordered between them: what the code
+        # printed may come after the reply.
+        while not (replied and idle):
             text = await asyncio.wait_for(connection.read_message(), timeout)
             if text is None:
                 raise AssertionError("the kernel's channel closed before the code finished")
@@ -76,7 +81,10 @@ async def _execute(url: str, headers: dict[str, str], code: str, timeout: float)
             elif kind == "error":
                 raise KernelError(f"{content['ename']}: {content['evalue']}\n" + "\n".join(content["traceback"]))
             elif kind == "execute_reply":
-                return "".join(printed)
+                replied = True
+            elif kind == "status" and content.get("execution_state") == "idle":
+                idle = True
+        return "".join(printed)
     finally:
         connection.close()
 
