@@ -263,3 +263,14 @@ def dtypes_as_printed(frame: Any) -> dict[str, str]:
         return str(dtype)
 
     return {column: name(dtype) for column, dtype in frame.dtypes.items()}
+
+
+def start_of_a_fresh_window(seconds_needed: float = 8.0, window: float = 60.0) -> None:
+    """Wait, if need be, so that the next ``seconds_needed`` fall in one fixed window of the sandbox's limiters.
+
+    The rate limiter and the join limiter count in windows aligned on Unix time: a test that counts
+    requests up to a limit would see the count start again if its requests straddled a window's end.
+    """
+    left = window - time.time() % window
+    if left < seconds_needed:
+        time.sleep(left + 0.05)

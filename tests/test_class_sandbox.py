@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import sqlite3
-import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -22,7 +21,7 @@ import requests
 from zen_nb import sandbox as sandbox_pkg
 from zen_nb.exercise_catalog import PLANE_ID, TARGET_NAME, TARGET_URL, names
 
-from helpers import assert_error, wait_until
+from helpers import assert_error, start_of_a_fresh_window, wait_until
 
 JOIN_KEYS = {"trainee", "tenantId", "planeId", "adapterId", "token"}
 BASIC_CHALLENGE = 'Basic realm="zen-nb class", charset="UTF-8"'
@@ -204,17 +203,10 @@ def test_a_revoked_code_is_a_410_its_token_is_replaced_and_a_new_code_joins(klas
     assert klass.join(replaced).status_code == 200
 
 
-def _start_of_a_fresh_window(seconds_needed: float = 8.0, window: float = 60.0) -> None:
-    """Wait, if need be, so that the next ``seconds_needed`` fall in one window of the join limiter."""
-    left = window - time.time() % window
-    if left < seconds_needed:
-        time.sleep(left + 0.05)
-
-
 def test_a_burst_of_guesses_is_limited_per_address_even_for_a_right_code(klass: ClassBox) -> None:
     (ada,) = klass.enroll("ada")
     guesses = [f"ZZZZ-ZZ{index:02d}" for index in range(12)]  # well-formed codes that no trainee has
-    _start_of_a_fresh_window()
+    start_of_a_fresh_window()
     answers = [klass.join(guess) for guess in guesses]
     assert [answer.status_code for answer in answers] == [404] * 10 + [429, 429]
     for guess, answer in zip(guesses[10:], answers[10:], strict=True):
@@ -231,7 +223,7 @@ def test_a_burst_of_guesses_is_limited_per_address_even_for_a_right_code(klass: 
 
 def test_successful_joins_are_not_counted_against_the_address(klass: ClassBox) -> None:
     trainees = klass.enroll(*[f"t{index}" for index in range(12)])
-    _start_of_a_fresh_window()
+    start_of_a_fresh_window()
     assert [klass.join(t["joinCode"]).status_code for t in trainees] == [200] * 12
     assert klass.join("ZZZZ-ZZZZ").status_code == 404
 

@@ -22,7 +22,7 @@ from zen_nb.sandbox.errors import error_document
 from zen_nb.sandbox.seed import NEIGHBOUR_TENANT_ID
 
 from error_cases import FLOWS, MIB, flow_body, post_raw, without_session_auth
-from helpers import TYPE_NAMES, Api, admin_post, assert_error, assert_problem
+from helpers import TYPE_NAMES, Api, admin_post, assert_error, assert_problem, start_of_a_fresh_window
 
 DESTINATIONS = "{plane}/destinations"
 
@@ -85,6 +85,7 @@ def test_a_rate_limited_request_is_a_rate_limit_error_with_retry_after() -> None
     with sandbox_pkg.start(port=0, db=":memory:", rate_limit=(2, 60)) as box:
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {box.token}"
+        start_of_a_fresh_window()
         answers = [session.get(f"{box.base_url}/tenants/{box.tenant_id}", timeout=30) for _ in range(3)]
         v1 = session.get(f"{box.base_url}/v1/tenants/{box.tenant_id}/destinations", timeout=30)
     body = assert_error(answers[-1], 429, "rate_limited")

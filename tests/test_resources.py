@@ -7,7 +7,7 @@ import time
 
 from zen_nb import sandbox as sandbox_pkg
 
-from helpers import assert_error
+from helpers import assert_error, start_of_a_fresh_window
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 FLOW_FIELDS = {"id", "name", "source", "target", "status", "createdAt", "updatedAt"}
@@ -149,6 +149,7 @@ def test_rate_limit_answers_429_with_retry_after():
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {box.token}"
         url = f"{box.base_url}/tenants/{box.tenant_id}"
+        start_of_a_fresh_window()
         answers = [session.get(url, timeout=30) for _ in range(6)]
     assert [a.status_code for a in answers] == [200] * 5 + [429]
     assert [a.headers["X-RateLimit-Remaining"] for a in answers] == ["4", "3", "2", "1", "0", "0"]
