@@ -48,10 +48,12 @@ installing the kit into the hub's environment (Zero to JupyterHub mounts it with
 from __future__ import annotations
 
 import csv
+import functools
 import hmac
 import logging
 import math
 import re
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,18 +218,21 @@ def read_class_roster(path: str | Path) -> ClassRoster:
     )
 
 
-def _refuse(message: str, status: int = REFUSED_STATUS) -> Exception:
+@functools.cache
+def _refusal_class() -> type:
     """The refusal JupyterHub shows the user as it is, on the page a browser opens and from the REST API.
 
-    An HTTPError (tornado's, which comes with JupyterHub; imported here, so that this file stands
-    alone): its status and message are what the REST API answers. The page shows its
-    ``jupyterhub_message`` on JupyterHub 6; JupyterHub 5 labels every failed start
+    An HTTPError (tornado's, which comes with JupyterHub; imported at the first refusal, so that
+    this file stands alone): its status and message are what the REST API answers. The page shows
+    its ``jupyterhub_message`` on JupyterHub 6; JupyterHub 5 labels every failed start
     ``reason = "error"`` and shows "Failed to start your server" instead, so the label is not kept.
     """
     from tornado.web import HTTPError
 
     class NotATraineeError(HTTPError):
-        jupyterhub_message = message
+        def __init__(self, status: int, message: str) -> None:
+            super().__init__(status, message)
+            self.jupyterhub_message = message
 
         @property
         def reason(self) -> None:  # type: ignore[override]
@@ -237,7 +242,12 @@ def _refuse(message: str, status: int = REFUSED_STATUS) -> Exception:
         def reason(self, _label: object) -> None:
             pass
 
-    return NotATraineeError(status, message)
+    return NotATraineeError
+
+
+def _refuse(message: str, status: int = REFUSED_STATUS) -> Exception:
+    """A refusal with this message for the user to read (see :func:`_refusal_class`)."""
+    return _refusal_class()(status, message)  # type: ignore[no-any-return]
 
 
 class ClassSpawnHook:
@@ -305,6 +315,9 @@ def _refusal(user_name: str, roster: ClassRoster, trainee: HubTrainee | None) ->
     )
 
 
+LOGIN_GUESSES = 10  # wrong codes a trainee may type in a minute, as the class's own join allows an address
+
+
 class LoginGuesses:
     """Wrong join codes per trainee in fixed windows: past :data:`LOGIN_GUESSES` in one, every login is refused.
 
@@ -313,9 +326,7 @@ class LoginGuesses:
     the roster's names are counted, so memory stays bounded.
     """
 
-    def __init__(self, limit: int = 10, window_seconds: float = 60.0, clock: Any = None) -> None:
-        import time
-
+    def __init__(self, limit: int = LOGIN_GUESSES, window_seconds: float = 60.0, clock: Any = None) -> None:
         self.limit, self.window = limit, window_seconds
         self.clock = clock or time.monotonic
         self._counts: dict[str, tuple[float, int]] = {}
@@ -333,9 +344,6 @@ class LoginGuesses:
     def failed(self, name: str) -> None:
         start, count = self._current(name)
         self._counts[name] = (start, count + 1)
-
-
-LOGIN_GUESSES = 10  # wrong codes a trainee may type in a minute, as the class's own join allows an address
 
 
 def join_code_authenticator(

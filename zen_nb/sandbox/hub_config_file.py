@@ -13,10 +13,10 @@ refused, before the class binds its port, as every other refusal of ``zen-nb cla
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 from .class_admin import ClassCommandError
+from .roster_file import replace_whole
 
 FIRST_LINE = "# JupyterHub configuration for a Zen Mesh class: written by `zen-nb class start --hub-config`."
 PUBLIC_MODE = 0o644  # no secret in it; the hub (often another user, root on TLJH) must read it
@@ -68,9 +68,10 @@ def render(roster: Path, db: Path) -> str:
 # join code as the password, and their server starts with that trainee's ZEN_API_BASE, ZEN_API_TOKEN,
 # ZEN_TENANT_ID, ZEN_PLANE_ID and ZEN_ADAPTER_ID. A revoked code no longer logs in nor starts a server;
 # `zen-nb class new-code` lets the trainee in again. Nobody else logs in by the hub's page. Take this
-# file out of the hub before you delete the class's folder: a hub whose roster is gone does not start. To keep the hub's own login
-# instead (GitHub, your organisation's; name the trainees as the hub knows them), write in a config of
-# your own: configure_class(c, ROSTER, login="hub"). Each start of the class rewrites this file.
+# file out of the hub before you delete the class's folder: a hub whose roster is gone does not start.
+# To keep the hub's own login instead (GitHub, your organisation's; name the trainees as the hub knows
+# them), write in a config of your own: configure_class(c, ROSTER, login="hub"). Each start of the
+# class rewrites this file.
 #
 # The Littlest JupyterHub: sudo cp THIS-FILE /opt/tljh/config/jupyterhub_config.d/zen-class.py
 #                          && sudo tljh-config reload hub
@@ -88,17 +89,13 @@ configure_class(
 
 
 def write_hub_config(path: Path, roster: Path, db: Path) -> None:
-    """Write the config at ``path`` in one step (a temporary file beside it, then ``os.replace``).
+    """Write the config at ``path`` in one step, as the roster is written (``roster_file.replace_whole``).
 
     :class:`ClassCommandError` (exit 1) when its folder cannot be written.
     """
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
-        temporary.write_text(render(roster, db), encoding="utf-8")
-        os.chmod(temporary, PUBLIC_MODE)
-        os.replace(temporary, path)
+        replace_whole(path, render(roster, db).encode("utf-8"), PUBLIC_MODE)
     except OSError as error:
-        temporary.unlink(missing_ok=True)
         raise ClassCommandError(
             f"cannot write the hub config {path}: {error.strerror or error}; make its folder writable", exit_code=1
         ) from None

@@ -70,14 +70,22 @@ def write_roster(path: str | Path, rows: Iterable[RosterRow], base_url: str) -> 
 
     Raises :class:`OSError` (with the file's name) when the folder cannot be written.
     """
-    path = Path(path)
-    data = render(rows, base_url).encode("utf-8")
+    replace_whole(Path(path), render(rows, base_url).encode("utf-8"), PRIVATE_MODE)
+
+
+def replace_whole(path: Path, data: bytes, mode: int) -> None:
+    """Replace ``path`` with ``data`` in one step, the new file ``mode`` from its first byte (umask or not).
+
+    A hidden temporary file beside it, created by ``os.open`` with ``mode``, written, synced, then
+    ``os.replace``d: a reader never sees half a file. The class's other file, the hub config
+    (``hub_config_file.py``), is written the same way with another mode.
+    """
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, PRIVATE_MODE)
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, mode)
     try:
         try:
             if hasattr(os, "fchmod"):
-                os.fchmod(fd, PRIVATE_MODE)  # exactly 0600, whatever the umask took away
+                os.fchmod(fd, mode)  # exactly this mode, whatever the umask took away
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
